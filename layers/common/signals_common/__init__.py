@@ -1,0 +1,1 @@
+"""Shared code of the signals-serverless functions, shipped as the common Lambda layer."""
