@@ -14,6 +14,7 @@ import json
 import sys
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -174,25 +175,29 @@ class Front:
             pool = self._pools.setdefault(route.function, FunctionPool(route))
             self._routes.append((route, pool))
 
-    def handle(
-        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes
-    ) -> tuple[int, dict[str, str], bytes]:
-        path = urlsplit(target).path
+    def route_for(self, method: str, path: str) -> tuple[Route, FunctionPool, dict[str, str]] | None:
         for route, pool in self._routes:
             match = route.pattern.match(path)
             if match and route.method == method:
-                if len(body) > LAMBDA_MAX_REQUEST_BYTES:
-                    return _problem(413, "PAYLOAD_TOO_LARGE", "The request exceeds Lambda's 6 MB limit.")
-                event = build_event(method, target, headers, body, route, match.groupdict())
-                try:
-                    result = pool.invoke(event)
-                except Exception:  # noqa: BLE001 - Lambda turns a crash into a 500 too
-                    import traceback
+                return route, pool, match.groupdict()
+        return None
 
-                    traceback.print_exc()
-                    return _problem(500, "INTERNAL_ERROR", "The function failed.")
-                return _lambda_response(result)
-        return _problem(404, "NOT_FOUND", "No such route.")
+    def handle(
+        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        found = self.route_for(method, urlsplit(target).path)
+        if found is None:
+            return _problem(404, "NOT_FOUND", "No such route.")
+        route, pool, path_parameters = found
+        if len(body) > LAMBDA_MAX_REQUEST_BYTES:
+            return _problem(413, "PAYLOAD_TOO_LARGE", "The request exceeds Lambda's 6 MB limit.")
+        event = build_event(method, target, headers, body, route, path_parameters)
+        try:
+            result = pool.invoke(event)
+        except Exception:  # noqa: BLE001 - Lambda turns a crash into a 500 too
+            traceback.print_exc()
+            return _problem(500, "INTERNAL_ERROR", "The function failed.")
+        return _lambda_response(result)
 
 
 def _lambda_response(result: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
