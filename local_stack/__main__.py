@@ -58,6 +58,9 @@ def main() -> int:
         return 1
     try:
         stack.apply_environment()
+        # Keep the terminal readable: warnings and errors only, no EMF metric lines.
+        os.environ["POWERTOOLS_LOG_LEVEL"] = os.environ.get("LOG_LEVEL", "WARNING")
+        os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
         server = make_server(stack.front(), port)
     except OSError as exc:
         stack.stop()

@@ -43,6 +43,8 @@ def wait_for_port(port: int, timeout: float, process: subprocess.Popen[bytes] | 
 
 def port_is_free(port: int) -> bool:
     with socket.socket() as probe:
+        # As servers do: connections in TIME_WAIT from an earlier run do not hold the port.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
