@@ -29,7 +29,7 @@ node_modules/.installed: package.json package-lock.json
 java:
 	@command -v java >/dev/null || { echo "error: Java 17+ is required to run DynamoDB Local; install it (e.g. apt-get install openjdk-17-jre-headless)"; exit 1; }
 
-setup: $(VENV)/.installed node_modules/.installed java
+setup: $(VENV)/.installed $(TOOLS)/.installed node_modules/.installed java
 
 dev: setup
 	$(PY) -m local_stack
@@ -40,7 +40,7 @@ test: setup
 test-stress: setup
 	$(PY) -m pytest -q -m stress -p no:randomly
 
-lint: setup $(TOOLS)/.installed
+lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy layers/common functions local_stack signals_cli

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from signals_cli.client import ApiResponse, SignalsClient
 from signals_cli.producers import ProducerError, ProducerStore, secrets_client
+from signals_common.errors import MalformedJsonError
 from signals_common.jsonio import JsonNumber, dumps_exact, loads_exact
 
 DEFAULT_URL = "http://127.0.0.1:3000"
@@ -98,7 +99,7 @@ def cmd_send(args: argparse.Namespace) -> int:
     if args.payload:
         try:
             document["payload"] = loads_exact(args.payload.encode())
-        except ValueError as exc:
+        except MalformedJsonError as exc:
             raise CliError(f"--payload is not JSON: {exc}") from exc
     if args.version:
         document["version"] = args.version
