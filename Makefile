@@ -55,7 +55,7 @@ typecheck: setup
 	$(VENV)/bin/mypy layers/common functions local_stack signals_cli
 
 openapi: setup
-	$(PY) -m signals_cli.openapi > openapi.json
+	$(PY) -m local_stack.openapi > openapi.json
 
 build: $(TOOLS)/.installed $(VENV)/.installed
 	PATH="$(abspath $(TOOLS))/bin:$$PATH" sam build --cached --parallel

@@ -52,6 +52,20 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+def load_handler_module(route: Route) -> ModuleType:
+    """A fresh copy of a function's handler module, as a new Lambda container would import it."""
+    module_file = route.handler.rpartition(".")[0]
+    for path in (str(COMMON_LAYER), str(route.code_uri)):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+    name = f"_local_{route.function}_{next(_sequence)}"
+    spec = importlib.util.spec_from_file_location(name, route.code_uri / f"{module_file}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 class FunctionPool:
     """Warm copies of one function's handler; a copy serves one request at a time."""
 
@@ -62,16 +76,8 @@ class FunctionPool:
         self._slots = threading.BoundedSemaphore(max_containers)
 
     def _load(self) -> Callable[..., Any]:
-        module_file, _, function_name = self.route.handler.rpartition(".")
-        for path in (str(COMMON_LAYER), str(self.route.code_uri)):
-            if path not in sys.path:
-                sys.path.insert(0, path)
-        name = f"_local_{self.route.function}_{next(_sequence)}"
-        spec = importlib.util.spec_from_file_location(name, self.route.code_uri / f"{module_file}.py")
-        assert spec is not None and spec.loader is not None
-        module: ModuleType = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return getattr(module, function_name)  # type: ignore[no-any-return]
+        function_name = self.route.handler.rpartition(".")[2]
+        return getattr(load_handler_module(self.route), function_name)  # type: ignore[no-any-return]
 
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
         with self._slots:

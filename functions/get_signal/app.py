@@ -1,7 +1,5 @@
 """GET /api/v1/signals/{signal_id} and GET /api/v1/signals."""
 
-from __future__ import annotations
-
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -26,7 +24,7 @@ register_error_handlers(app)
     responses={200: {"description": "The signal", "content": {JSON_CONTENT_TYPE: {"model": SignalResponse}}}},
 )
 @tracer.capture_method
-def read_signal(signal_id: str) -> Response:
+def read_signal(signal_id: str) -> Response[str]:
     signal = get_signal(app.context["producer_id"], signal_id, get_repository())
     return Response(200, JSON_CONTENT_TYPE, signal.to_json())
 
@@ -37,7 +35,7 @@ def read_signal(signal_id: str) -> Response:
     responses={200: {"description": "A page", "content": {JSON_CONTENT_TYPE: {"model": SignalPageResponse}}}},
 )
 @tracer.capture_method
-def read_signals() -> Response:
+def read_signals() -> Response[str]:
     producer_id = app.context["producer_id"]
     query = parse_list_query(parse_qs(app.current_event.raw_query_string, keep_blank_values=True))
     page = list_signals(

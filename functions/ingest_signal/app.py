@@ -1,7 +1,5 @@
 """POST /api/v1/signals."""
 
-from __future__ import annotations
-
 import time
 from typing import Any
 
@@ -18,7 +16,7 @@ from signals_common.api import (
 )
 from signals_common.dependencies import get_repository
 from signals_common.errors import DomainError
-from signals_common.models import SignalCreateRequest, SignalResponse
+from signals_common.models import SignalResponse
 from signals_common.observability import logger, metrics, tracer
 from signals_common.service import ingest_signal
 from signals_common.settings import get_settings
@@ -32,10 +30,9 @@ register_error_handlers(app)
     "/api/v1/signals",
     summary="Store a signed trading signal once",
     responses={201: {"description": "Created (or replayed)", "content": {JSON_CONTENT_TYPE: {"model": SignalResponse}}}},
-    openapi_extensions={"x-request-model": SignalCreateRequest.__name__},
 )
 @tracer.capture_method
-def create_signal() -> Response:
+def create_signal() -> Response[str]:
     started = time.perf_counter()
     try:
         require_json(app.current_event)
