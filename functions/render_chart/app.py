@@ -1,0 +1,58 @@
+"""POST /api/v1/charts."""
+
+import json
+import os
+from functools import lru_cache
+from typing import Any
+
+# Before anything imports matplotlib: a writable font cache that survives warm invocations.
+os.environ.setdefault("MPLCONFIGDIR", "/tmp/matplotlib")  # noqa: S108 - Lambda's only writable dir
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response  # noqa: E402
+from aws_lambda_powertools.logging import correlation_paths  # noqa: E402
+from aws_lambda_powertools.metrics import MetricUnit  # noqa: E402
+from aws_lambda_powertools.utilities.typing import LambdaContext  # noqa: E402
+from chart_service import chart_link, parse_chart_request  # noqa: E402
+from chart_storage import ChartStore  # noqa: E402
+
+from signals_common.api import (  # noqa: E402
+    JSON_CONTENT_TYPE,
+    register_error_handlers,
+    require_json,
+    signature_middleware,
+)
+from signals_common.observability import logger, metrics, tracer  # noqa: E402
+from signals_common.settings import get_settings  # noqa: E402
+
+app = APIGatewayHttpResolver()
+app.use(middlewares=[signature_middleware(lambda settings: settings.media_max_request_bytes)])
+register_error_handlers(app)
+
+
+@lru_cache(maxsize=1)
+def get_chart_store() -> ChartStore:
+    return ChartStore(get_settings().media_bucket_name)
+
+
+@app.post("/api/v1/charts", summary="Render a chart (or find it stored) and link to it")
+@tracer.capture_method
+def render_chart() -> Response[str]:
+    require_json(app.current_event)
+    request = parse_chart_request(app.context["body"])
+    outcome = chart_link(request, get_chart_store(), get_settings())
+    metrics.add_dimension("kind", request.kind)
+    if outcome.render_ms is None:
+        metrics.add_metric("ChartCacheHits", MetricUnit.Count, 1)
+    else:
+        metrics.add_metric("ChartsRendered", MetricUnit.Count, 1)
+        metrics.add_metric("RenderLatency", MetricUnit.Milliseconds, outcome.render_ms)
+        metrics.add_metric("ChartBytes", MetricUnit.Bytes, outcome.link.bytes)
+    status = 200 if outcome.link.cached else 201
+    return Response(status, JSON_CONTENT_TYPE, json.dumps(outcome.link.to_document()))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

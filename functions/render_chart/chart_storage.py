@@ -1,0 +1,83 @@
+"""Data access for rendered charts in S3: the only chart module that imports boto3."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from signals_common.errors import ServiceUnavailableError
+from signals_common.producers import AWS_CLIENT_CONFIG
+
+# Presigned links must use SigV4 (SigV2 is refused in newer regions).
+S3_CLIENT_CONFIG = AWS_CLIENT_CONFIG.merge(Config(signature_version="s3v4"))
+# The key is the content's hash, so a stored chart never changes.
+CACHE_CONTROL = "public, max-age=31536000, immutable"
+
+
+@dataclass(frozen=True)
+class StoredChart:
+    key: str
+    size: int
+    content_type: str
+    last_modified: datetime
+
+
+class ChartStore:
+    def __init__(self, bucket: str, client: Any = None) -> None:
+        self._bucket = bucket
+        self._client = client or boto3.client("s3", config=S3_CLIENT_CONFIG)
+
+    def find(self, key: str) -> StoredChart | None:
+        try:
+            head = self._client.head_object(Bucket=self._bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                return None
+            raise ServiceUnavailableError("Chart storage is unavailable.") from exc
+        except BotoCoreError as exc:
+            raise ServiceUnavailableError("Chart storage is unavailable.") from exc
+        return StoredChart(key, int(head["ContentLength"]), head["ContentType"], head["LastModified"])
+
+    def put(self, key: str, body: bytes, content_type: str) -> None:
+        try:
+            self._client.put_object(
+                Bucket=self._bucket,
+                Key=key,
+                Body=body,
+                ContentType=content_type,
+                CacheControl=CACHE_CONTROL,
+                ServerSideEncryption="AES256",
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise ServiceUnavailableError("Chart storage is unavailable.") from exc
+
+    def refresh(self, chart: StoredChart) -> StoredChart:
+        """Copy the object onto itself so the lifecycle rule counts its age from now."""
+        try:
+            self._client.copy_object(
+                Bucket=self._bucket,
+                Key=chart.key,
+                CopySource={"Bucket": self._bucket, "Key": chart.key},
+                MetadataDirective="REPLACE",
+                ContentType=chart.content_type,
+                CacheControl=CACHE_CONTROL,
+                ServerSideEncryption="AES256",
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise ServiceUnavailableError("Chart storage is unavailable.") from exc
+        refreshed = self.find(chart.key)
+        if refreshed is None:
+            raise ServiceUnavailableError("Chart storage is unavailable.")
+        return refreshed
+
+    def presign(self, key: str, expires_in: int) -> str:
+        return str(
+            self._client.generate_presigned_url(
+                "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=expires_in
+            )
+        )
