@@ -58,8 +58,8 @@ openapi: setup
 	$(PY) -m local_stack.openapi > openapi.json
 
 build: $(TOOLS)/.installed $(VENV)/.installed
-	PATH="$(abspath $(TOOLS))/bin:$$PATH" sam build --cached --parallel
-	$(PY) -m signals_cli.package_sizes .aws-sam/build
+	PATH="$(abspath $(TOOLS))/bin:$$PATH" STRIP_LAYER="$(abspath scripts/strip_layer.py)" sam build --cached --parallel
+	$(PY) scripts/package_sizes.py .aws-sam/build
 
 bench: setup
 	$(PY) -m bench
