@@ -43,7 +43,7 @@ test-stress: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy layers/common functions local_stack signals_cli
+	$(MAKE) --no-print-directory typecheck
 	$(TOOLS)/bin/cfn-lint template.yaml
 	$(TOOLS)/bin/sam validate --lint
 
@@ -51,8 +51,11 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Each function has an app.py, so each handler is checked on its own.
 typecheck: setup
-	$(VENV)/bin/mypy layers/common functions local_stack signals_cli
+	$(VENV)/bin/mypy layers/common local_stack signals_cli scripts functions/render_chart/charting \
+		functions/render_chart/chart_service.py functions/render_chart/chart_storage.py
+	for app in functions/*/app.py; do $(VENV)/bin/mypy $$app || exit 1; done
 
 openapi: setup
 	$(PY) -m local_stack.openapi > openapi.json

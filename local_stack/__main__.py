@@ -64,17 +64,25 @@ def main() -> int:
         server = make_server(stack.front(), port)
     except OSError as exc:
         stack.stop()
-        print(f"error: cannot listen on 127.0.0.1:{port}: {exc.strerror}; set PORT", file=sys.stderr)
+        print(
+            f"error: cannot listen on 127.0.0.1:{port}: {exc.strerror}; set PORT", file=sys.stderr
+        )
         return 1
     api_url = f"http://127.0.0.1:{port}"
     _write_state(STATE_FILE, api_url, stack)
     print(f"\nsignals-serverless local stack is up ({time.monotonic() - started:.1f} s)\n")
     print(f"  API             {api_url}")
-    print(f"  DynamoDB Local  {stack.services.dynamodb_endpoint}  table {stack.names['SignalsTable']}")
+    print(
+        f"  DynamoDB Local  {stack.services.dynamodb_endpoint}  table {stack.names['SignalsTable']}"
+    )
     print(f"  moto (S3, SM)   {stack.services.moto_endpoint}  bucket {stack.names['MediaBucket']}")
     print(f"  producers       secret {stack.names['ProducersSecret']}")
     for producer, secret in producers.items():
-        shown = secret if producer == DEMO_PRODUCER and secret == DEMO_SECRET else "(from LOCAL_PRODUCERS)"
+        shown = (
+            secret
+            if producer == DEMO_PRODUCER and secret == DEMO_SECRET
+            else "(from LOCAL_PRODUCERS)"
+        )
         print(f"    {producer}: {shown}")
     print("\nTry it (in another terminal):")
     print("  .venv/bin/signals send --instrument EURUSD --side buy --price 1.1050")

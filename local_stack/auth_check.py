@@ -12,7 +12,9 @@ def valid_local_producers(document: Any) -> dict[str, str]:
         raise ValueError('expected a JSON object such as {"alice": "whsec_..."}')
     for producer, secret in document.items():
         if not PRODUCER_ID_PATTERN.fullmatch(producer):
-            raise ValueError(f"producer id {producer!r} does not match ^[a-z0-9][a-z0-9_-]{{1,63}}$")
+            raise ValueError(
+                f"producer id {producer!r} does not match ^[a-z0-9][a-z0-9_-]{{1,63}}$"
+            )
         if not isinstance(secret, str) or decode_secret(secret) is None:
             raise ValueError(f"the secret of {producer!r} is not whsec_<base64 of 24-64 bytes>")
     return dict(document)

@@ -29,7 +29,14 @@ from local_stack.template import ROOT, Route
 
 COMMON_LAYER = ROOT / "layers" / "common"
 # API Gateway passes these as text; anything else arrives base64-encoded.
-_TEXT_TYPES = ("text/", "application/json", "+json", "application/xml", "+xml", "application/x-www-form-urlencoded")
+_TEXT_TYPES = (
+    "text/",
+    "application/json",
+    "+json",
+    "application/xml",
+    "+xml",
+    "application/x-www-form-urlencoded",
+)
 LAMBDA_MAX_REQUEST_BYTES = 6 * 1024 * 1024
 _sequence = itertools.count()
 
@@ -42,7 +49,9 @@ class LambdaContext:
 
     def __post_init__(self) -> None:
         self.aws_request_id = str(uuid.uuid4())
-        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:000000000000:function:{self.function_name}"
+        self.invoked_function_arn = (
+            f"arn:aws:lambda:us-east-1:000000000000:function:{self.function_name}"
+        )
         self.function_version = "$LATEST"
         self.log_group_name = f"/aws/lambda/{self.function_name}"
         self.log_stream_name = "local"
@@ -60,7 +69,8 @@ def load_handler_module(route: Route) -> ModuleType:
             sys.path.insert(0, path)
     name = f"_local_{route.function}_{next(_sequence)}"
     spec = importlib.util.spec_from_file_location(name, route.code_uri / f"{module_file}.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -181,7 +191,9 @@ class Front:
             pool = self._pools.setdefault(route.function, FunctionPool(route))
             self._routes.append((route, pool))
 
-    def route_for(self, method: str, path: str) -> tuple[Route, FunctionPool, dict[str, str]] | None:
+    def route_for(
+        self, method: str, path: str
+    ) -> tuple[Route, FunctionPool, dict[str, str]] | None:
         for route, pool in self._routes:
             match = route.pattern.match(path)
             if match and route.method == method:
@@ -235,7 +247,9 @@ def make_server(front: Front, port: int, quiet: bool = False) -> ThreadingHTTPSe
             self.wfile.write(payload)
             if not quiet:
                 elapsed = (time.perf_counter() - started) * 1000
-                sys.stderr.write(f"{self.command} {urlsplit(self.path).path} -> {status} ({elapsed:.0f} ms)\n")
+                sys.stderr.write(
+                    f"{self.command} {urlsplit(self.path).path} -> {status} ({elapsed:.0f} ms)\n"
+                )
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 

@@ -19,9 +19,21 @@ VERSION = "1.0.0"
 
 _SIGNATURE_HEADERS = [
     ("x-producer-id", "Producer id", {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{1,63}$"}),
-    ("webhook-id", "Message id; reused on retries", {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,128}$"}),
-    ("webhook-timestamp", "Unix time in whole seconds", {"type": "string", "pattern": "^[0-9]{1,12}$"}),
-    ("webhook-signature", "Space-separated v1,<base64 HMAC-SHA256> entries", {"type": "string", "maxLength": 4096}),
+    (
+        "webhook-id",
+        "Message id; reused on retries",
+        {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,128}$"},
+    ),
+    (
+        "webhook-timestamp",
+        "Unix time in whole seconds",
+        {"type": "string", "pattern": "^[0-9]{1,12}$"},
+    ),
+    (
+        "webhook-signature",
+        "Space-separated v1,<base64 HMAC-SHA256> entries",
+        {"type": "string", "maxLength": 4096},
+    ),
 ]
 
 _PROBLEM_SCHEMA = {
@@ -98,7 +110,13 @@ def build_document() -> dict[str, Any]:
         for method, operation in operations.items():
             operation.setdefault("parameters", [])
             operation["parameters"] += [
-                {"name": name, "in": "header", "required": True, "description": text, "schema": schema}
+                {
+                    "name": name,
+                    "in": "header",
+                    "required": True,
+                    "description": text,
+                    "schema": schema,
+                }
                 for name, text, schema in _SIGNATURE_HEADERS
             ]
             model = models.get((method, path))
@@ -119,7 +137,9 @@ def build_document() -> dict[str, Any]:
                 responses[status] = {
                     "description": text,
                     "content": {
-                        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                        "application/problem+json": {
+                            "schema": {"$ref": "#/components/schemas/Problem"}
+                        }
                     },
                 }
     return document

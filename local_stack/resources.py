@@ -15,7 +15,8 @@ from local_stack.template import (
 )
 
 DEMO_PRODUCER = "demo"
-DEMO_SECRET = "whsec_c2lnbmFscy1zZXJ2ZXJsZXNzLWxvY2FsLWRlbW8ta2V5LTMyYiE="
+# Published in SPEC §6 and the README: for the local stack only.
+DEMO_SECRET = "whsec_c2lnbmFscy1zZXJ2ZXJsZXNzLWxvY2FsLWRlbW8ta2V5LTMyYiE="  # noqa: S105
 
 
 def create_table(client: Any, template: dict[str, Any], table_name: str) -> None:

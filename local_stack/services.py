@@ -28,11 +28,15 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_for_port(port: int, timeout: float, process: subprocess.Popen[bytes] | None = None) -> None:
+def wait_for_port(
+    port: int, timeout: float, process: subprocess.Popen[bytes] | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise LocalStackError(f"the process on port {port} exited with code {process.returncode}")
+            raise LocalStackError(
+                f"the process on port {port} exited with code {process.returncode}"
+            )
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
@@ -123,7 +127,9 @@ def start_services(dynamodb_port: int | None = None, moto_port: int | None = Non
     services = LocalServices(dynamodb_port or free_port(), moto_port or free_port())
     for name, port in (("DynamoDB Local", services.dynamodb_port), ("moto", services.moto_port)):
         if not port_is_free(port):
-            raise LocalStackError(f"port {port} for {name} is already in use: stop what holds it or choose another")
+            raise LocalStackError(
+                f"port {port} for {name} is already in use: stop what holds it or choose another"
+            )
     try:
         dynamodb = subprocess.Popen(
             [

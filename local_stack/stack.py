@@ -32,7 +32,7 @@ class LocalStack:
             endpoint_url=endpoint,
             region_name="us-east-1",
             aws_access_key_id="local",
-            aws_secret_access_key="local",
+            aws_secret_access_key="local",  # noqa: S106 - the emulators accept any
         )
 
     def function_environment(self, function: str) -> dict[str, str]:
@@ -75,7 +75,9 @@ def start_stack(
         stack = LocalStack(services, template, names, secret_arn="")
         create_table(stack.client("dynamodb"), template, names["SignalsTable"])
         create_bucket(stack.client("s3"), template, names["MediaBucket"])
-        stack.secret_arn = create_secret(stack.client("secretsmanager"), names["ProducersSecret"], producers)
+        stack.secret_arn = create_secret(
+            stack.client("secretsmanager"), names["ProducersSecret"], producers
+        )
     except BaseException:
         services.stop()
         raise

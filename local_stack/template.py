@@ -88,7 +88,7 @@ def routes(template: dict[str, Any]) -> list[Route]:
 def resolve(value: Any, template: dict[str, Any], names: dict[str, str]) -> Any:
     """Resolve Ref / Sub / GetAtt against local resource names and parameter defaults."""
     if isinstance(value, dict) and len(value) == 1:
-        (key, argument), = value.items()
+        ((key, argument),) = value.items()
         if key == "Ref":
             if argument in names:
                 return names[argument]
@@ -115,7 +115,9 @@ def function_environment(
     return {name: str(resolve(value, template, names)) for name, value in variables.items()}
 
 
-def table_definition(template: dict[str, Any], table_name: str, logical_id: str = "SignalsTable") -> dict[str, Any]:
+def table_definition(
+    template: dict[str, Any], table_name: str, logical_id: str = "SignalsTable"
+) -> dict[str, Any]:
     """CreateTable arguments from the template's table (DynamoDB Local takes the same call)."""
     properties = template["Resources"][logical_id]["Properties"]
     arguments: dict[str, Any] = {
@@ -165,5 +167,7 @@ def bucket_encryption(template: dict[str, Any], logical_id: str = "MediaBucket")
     return {"Rules": rules}
 
 
-def bucket_public_access_block(template: dict[str, Any], logical_id: str = "MediaBucket") -> dict[str, Any]:
+def bucket_public_access_block(
+    template: dict[str, Any], logical_id: str = "MediaBucket"
+) -> dict[str, Any]:
     return template["Resources"][logical_id]["Properties"]["PublicAccessBlockConfiguration"]

@@ -34,7 +34,10 @@ def report(build_dir: Path) -> int:
         total = code + layer_bytes
         verdict = "ok" if total <= LAMBDA_UNZIPPED_LIMIT else "OVER THE LIMIT"
         failed |= total > LAMBDA_UNZIPPED_LIMIT
-        print(f"{name:24} {code / 2**20:8.1f}M {layer_bytes / 2**20:8.1f}M {total / 2**20:8.1f}M  {verdict}")
+        print(
+            f"{name:24} {code / 2**20:8.1f}M {layer_bytes / 2**20:8.1f}M"
+            f" {total / 2**20:8.1f}M  {verdict}"
+        )
     return 1 if failed else 0
 
 

@@ -11,10 +11,26 @@ import shutil
 import sys
 from pathlib import Path
 
-_DIRS = {"tests", "test", "testing", "__pycache__", "include", "docs", "doc", "examples", "benchmarks"}
+_DIRS = {
+    "tests",
+    "test",
+    "testing",
+    "__pycache__",
+    "include",
+    "docs",
+    "doc",
+    "examples",
+    "benchmarks",
+}
 _SUFFIXES = {".pyi", ".pyc", ".h", ".c", ".cpp", ".pxd", ".pyx", ".md", ".rst"}
 _KEEP_DIRS = {"numpy/testing", "pandas/_testing"}  # imported by numpy/pandas at run time
-_MATPLOTLIB_BACKENDS = {"backend_agg.py", "backend_svg.py", "backend_bases.py", "__init__.py", "registry.py"}
+_MATPLOTLIB_BACKENDS = {
+    "backend_agg.py",
+    "backend_svg.py",
+    "backend_bases.py",
+    "__init__.py",
+    "registry.py",
+}
 
 
 def _kept(path: Path, root: Path) -> bool:
@@ -36,7 +52,11 @@ def strip(root: Path) -> int:
         for path in backends.iterdir():
             if path.is_dir() and path.name != "__pycache__":
                 shutil.rmtree(path)
-            elif path.is_file() and path.name not in _MATPLOTLIB_BACKENDS and not path.name.startswith("_backend_agg"):
+            elif (
+                path.is_file()
+                and path.name not in _MATPLOTLIB_BACKENDS
+                and not path.name.startswith("_backend_agg")
+            ):
                 path.unlink()
     sample_data = root / "matplotlib" / "mpl-data" / "sample_data"
     if sample_data.is_dir():

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+
 def _number(text: str) -> Any:
     try:
         return int(text)
@@ -55,7 +56,9 @@ def load_request(path: Path, kind: str) -> dict[str, Any]:
         return document
     if isinstance(document, list):
         return {"data": document}
-    raise ValueError("a JSON file must hold a list of rows (or values) or a chart request with 'data'")
+    raise ValueError(
+        "a JSON file must hold a list of rows (or values) or a chart request with 'data'"
+    )
 
 
 def build_chart(args: argparse.Namespace) -> dict[str, Any]:
@@ -88,9 +91,13 @@ def add_chart_command(
     call: Callable[[argparse.Namespace, Callable[[], Any]], Any],
     fail_on_problem: Callable[[Any], None],
 ) -> None:
-    chart = commands.add_parser("chart", parents=[common], help="render a chart from a CSV or JSON file")
+    chart = commands.add_parser(
+        "chart", parents=[common], help="render a chart from a CSV or JSON file"
+    )
     chart.add_argument("kind", choices=["candlestick", "equity", "histogram"])
-    chart.add_argument("file", help="CSV with a header row, or JSON (rows, values, or a whole request)")
+    chart.add_argument(
+        "file", help="CSV with a header row, or JSON (rows, values, or a whole request)"
+    )
     chart.add_argument("--title")
     chart.add_argument("--width", type=int)
     chart.add_argument("--height", type=int)
@@ -127,7 +134,10 @@ def add_chart_command(
             print(json.dumps(link))
         else:
             source = "served from storage" if link["cached"] else "rendered"
-            print(f"{source} in {elapsed:.0f} ms: {link['bytes']} bytes {link['content_type']}, link valid until {link['expires_at']}")
+            print(
+                f"{source} in {elapsed:.0f} ms: {link['bytes']} bytes {link['content_type']},"
+                f" link valid until {link['expires_at']}"
+            )
             if args.output:
                 print(f"saved to {args.output}")
             print(link["url"])

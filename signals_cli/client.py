@@ -43,7 +43,9 @@ class SignalsClient:
         self._key = key
         self.base_url = self.base_url.rstrip("/")
 
-    def signed_headers(self, content: bytes, message_id: str | None = None, timestamp: int | None = None) -> dict[str, str]:
+    def signed_headers(
+        self, content: bytes, message_id: str | None = None, timestamp: int | None = None
+    ) -> dict[str, str]:
         message_id = message_id or f"msg_{uuid.uuid4().hex}"
         timestamp = int(time.time()) if timestamp is None else timestamp
         return {

@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from local_stack.resources import DEMO_PRODUCER as LOCAL_DEMO_PRODUCER
+from local_stack.resources import DEMO_SECRET as LOCAL_DEMO_SECRET
 from signals_cli.client import ApiResponse, SignalsClient
 from signals_cli.producers import ProducerError, ProducerStore, secrets_client
 from signals_common.errors import MalformedJsonError
 from signals_common.jsonio import JsonNumber, dumps_exact, loads_exact
 
 DEFAULT_URL = "http://127.0.0.1:3000"
-LOCAL_DEMO_PRODUCER = "demo"
-LOCAL_DEMO_SECRET = "whsec_c2lnbmFscy1zZXJ2ZXJsZXNzLWxvY2FsLWRlbW8ta2V5LTMyYiE="
 LOCAL_STATE = Path(__file__).resolve().parent.parent / ".local-stack.json"
 _NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?")
 
@@ -47,7 +47,10 @@ def _client(args: argparse.Namespace) -> SignalsClient:
     if not secret and producer == LOCAL_DEMO_PRODUCER and _is_local(url):
         secret = LOCAL_DEMO_SECRET
     if not producer or not secret:
-        raise CliError("set the producer and its secret (--producer/--secret or SIGNALS_PRODUCER_ID/SIGNALS_SECRET)")
+        raise CliError(
+            "set the producer and its secret"
+            " (--producer/--secret or SIGNALS_PRODUCER_ID/SIGNALS_SECRET)"
+        )
     try:
         return SignalsClient(url, producer, secret)
     except ValueError as exc:
@@ -72,7 +75,9 @@ def _fail_on_problem(answer: ApiResponse) -> None:
         problem = None
     if not isinstance(problem, dict) or "code" not in problem:
         raise CliError(f"HTTP {answer.status}: {answer.body[:200].decode(errors='replace')}")
-    lines = [f"{answer.status} {problem['code']}: {problem.get('detail', problem.get('title', ''))}"]
+    lines = [
+        f"{answer.status} {problem['code']}: {problem.get('detail', problem.get('title', ''))}"
+    ]
     for name in ("reason", "existing_signal_id", "limit_bytes"):
         if name in problem:
             lines.append(f"  {name}: {problem[name]}")
@@ -82,7 +87,16 @@ def _fail_on_problem(answer: ApiResponse) -> None:
 
 
 def _print_signal(signal: dict[str, Any]) -> None:
-    for name in ("id", "instrument", "side", "price", "version", "status", "external_id", "created_at"):
+    for name in (
+        "id",
+        "instrument",
+        "side",
+        "price",
+        "version",
+        "status",
+        "external_id",
+        "created_at",
+    ):
         print(f"{name:12} {signal.get(name)}")
     if signal.get("payload"):
         print(f"{'payload':12} {dumps_exact(signal['payload'])}")
@@ -113,7 +127,11 @@ def cmd_send(args: argparse.Namespace) -> int:
     if args.json:
         print(answer.body.decode())
     else:
-        replayed = " (replayed: this message was already stored)" if answer.headers.get("Idempotent-Replayed") else ""
+        replayed = (
+            " (replayed: this message was already stored)"
+            if answer.headers.get("Idempotent-Replayed")
+            else ""
+        )
         print(f"Stored signal {signal['id']}{replayed}")
         _print_signal(signal)
     return 0
@@ -160,7 +178,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     else:
         print(f"{'ID':26}  {'CREATED':24}  {'INSTRUMENT':12}  {'SIDE':4}  {'PRICE':>14}  STATUS")
         for s in items:
-            print(f"{s['id']:26}  {s['created_at']:24}  {s['instrument']:12}  {s['side']:4}  {s['price']!s:>14}  {s['status']}")
+            print(
+                f"{s['id']:26}  {s['created_at']:24}  {s['instrument']:12}  {s['side']:4}"
+                f"  {s['price']!s:>14}  {s['status']}"
+            )
     if query["cursor"]:
         print(f"\nMore: signals list --cursor {query['cursor']}  (or --all)")
     return 0
@@ -194,29 +215,50 @@ def cmd_producers(args: argparse.Namespace) -> int:
                 print(f"{producer_id}  ({count} secret{'s' if count != 1 else ''})")
             return 0
         if args.action in ("add", "rotate"):
-            secret = store.add(args.producer_id) if args.action == "add" else store.rotate(args.producer_id)
+            secret = (
+                store.add(args.producer_id)
+                if args.action == "add"
+                else store.rotate(args.producer_id)
+            )
             if args.json:
                 print(json.dumps({"producer_id": args.producer_id, "secret": secret}))
             else:
                 verb = "Added" if args.action == "add" else "Added a new secret for"
-                print(f"{verb} producer {args.producer_id}. Its secret (shown once, keep it safe):\n{secret}")
+                print(
+                    f"{verb} producer {args.producer_id}."
+                    f" Its secret (shown once, keep it safe):\n{secret}"
+                )
                 if args.action == "rotate":
-                    print("Both secrets work now; once senders use the new one: signals producers retire", args.producer_id)
+                    print(
+                        "Both secrets work now; once senders use the new one:"
+                        " signals producers retire",
+                        args.producer_id,
+                    )
                 print("Running functions pick the change up within SIGNALS_SECRETS_CACHE_SECONDS.")
             return 0
         if args.action == "retire":
             retired = store.retire(args.producer_id)
-            print(json.dumps({"retired": retired}) if args.json else f"Retired {retired} old secret(s) of {args.producer_id}.")
+            print(
+                json.dumps({"retired": retired})
+                if args.json
+                else f"Retired {retired} old secret(s) of {args.producer_id}."
+            )
             return 0
         store.remove(args.producer_id)
-        print(json.dumps({"removed": args.producer_id}) if args.json else f"Removed producer {args.producer_id}.")
+        print(
+            json.dumps({"removed": args.producer_id})
+            if args.json
+            else f"Removed producer {args.producer_id}."
+        )
         return 0
     except ProducerError as exc:
         raise CliError(str(exc)) from exc
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="signals", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="signals", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--url", help=f"API base URL (SIGNALS_API_URL, default {DEFAULT_URL})")
     common.add_argument("--producer", help="producer id (SIGNALS_PRODUCER_ID; 'demo' locally)")

@@ -30,7 +30,9 @@ class ProducerStore:
 
     def _read(self) -> dict[str, Any]:
         try:
-            document = json.loads(self._client.get_secret_value(SecretId=self._secret_id)["SecretString"])
+            document = json.loads(
+                self._client.get_secret_value(SecretId=self._secret_id)["SecretString"]
+            )
         except self._client.exceptions.ResourceNotFoundException as exc:
             raise ProducerError(f"secret {self._secret_id!r} not found") from exc
         if not isinstance(document, dict):
@@ -43,7 +45,10 @@ class ProducerStore:
 
     def list(self) -> dict[str, int]:
         """Producer ids with how many secrets each holds (never the secrets)."""
-        return {pid: len(entry.get("secrets", [])) for pid, entry in sorted(self._read()["producers"].items())}
+        return {
+            pid: len(entry.get("secrets", []))
+            for pid, entry in sorted(self._read()["producers"].items())
+        }
 
     def add(self, producer_id: str) -> str:
         if not PRODUCER_ID_PATTERN.fullmatch(producer_id):
@@ -61,7 +66,9 @@ class ProducerStore:
         document = self._read()
         entry = self._entry(document, producer_id)
         if len(entry["secrets"]) >= MAX_SECRETS_PER_PRODUCER:
-            raise ProducerError(f"{producer_id!r} already holds {MAX_SECRETS_PER_PRODUCER} secrets: retire first")
+            raise ProducerError(
+                f"{producer_id!r} already holds {MAX_SECRETS_PER_PRODUCER} secrets: retire first"
+            )
         secret = generate_secret()
         entry["secrets"].append(secret)
         self._write(document)

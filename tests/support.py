@@ -78,7 +78,9 @@ class Api:
         found = self.front.route_for(method, path)
         assert found is not None, f"no route for {method} {path}"
         route, pool, path_parameters = found
-        event = copy.deepcopy(json.loads((EVENTS / _FIXTURE_FOR[(route.method, route.path)]).read_text()))
+        event = copy.deepcopy(
+            json.loads((EVENTS / _FIXTURE_FOR[(route.method, route.path)]).read_text())
+        )
         event["rawPath"] = path
         event["requestContext"]["http"]["path"] = path
         event["rawQueryString"] = query
@@ -102,7 +104,8 @@ class Api:
                     "x-producer-id": producer.producer_id,
                     "webhook-id": message_id,
                     "webhook-timestamp": str(timestamp),
-                    "webhook-signature": signature or sign(key, message_id, timestamp, content or b""),
+                    "webhook-signature": signature
+                    or sign(key, message_id, timestamp, content or b""),
                 }
             )
         event["headers"].update({k.lower(): v for k, v in (headers or {}).items()})
@@ -120,7 +123,9 @@ class Api:
             body = base64.b64decode(body).decode("latin-1")
         return Answer(int(result["statusCode"]), dict(result.get("headers") or {}), body)
 
-    def post_signal(self, producer: Producer, signal: dict[str, Any] | bytes, **options: Any) -> Answer:
+    def post_signal(
+        self, producer: Producer, signal: dict[str, Any] | bytes, **options: Any
+    ) -> Answer:
         body = signal if isinstance(signal, bytes) else json.dumps(signal).encode()
         return self.call("POST", "/api/v1/signals", producer, body=body, **options)
 

@@ -1,4 +1,4 @@
-"""template.yaml: it lints, the local stack builds exactly what it declares, IAM is least privilege."""
+"""template.yaml: it lints, the local stack builds what it declares, IAM is least privilege."""
 
 from __future__ import annotations
 
@@ -33,7 +33,9 @@ def _tool(name: str) -> str:
 
 
 def test_cfn_lint_passes() -> None:
-    result = subprocess.run([_tool("cfn-lint"), "template.yaml"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [_tool("cfn-lint"), "template.yaml"], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -65,7 +67,9 @@ def test_functions_run_python_3_11() -> None:
 
 def test_local_table_matches_the_template(stack) -> None:
     # GIVEN the table the tests run against
-    described = stack.client("dynamodb").describe_table(TableName=stack.names["SignalsTable"])["Table"]
+    described = stack.client("dynamodb").describe_table(TableName=stack.names["SignalsTable"])[
+        "Table"
+    ]
     declared = table_definition(TEMPLATE, "unused")
     # THEN keys, attributes and indexes are the template's
     assert described["KeySchema"] == declared["KeySchema"]
@@ -81,8 +85,13 @@ def test_local_table_matches_the_template(stack) -> None:
         for index in declared["GlobalSecondaryIndexes"]
     }
     ttl = stack.client("dynamodb").describe_time_to_live(TableName=stack.names["SignalsTable"])
-    assert ttl["TimeToLiveDescription"]["AttributeName"] == (
-        TEMPLATE["Resources"]["SignalsTable"]["Properties"]["TimeToLiveSpecification"]["AttributeName"]
+    assert (
+        ttl["TimeToLiveDescription"]["AttributeName"]
+        == (
+            TEMPLATE["Resources"]["SignalsTable"]["Properties"]["TimeToLiveSpecification"][
+                "AttributeName"
+            ]
+        )
     )
 
 
@@ -94,7 +103,10 @@ def test_local_bucket_matches_the_template(stack) -> None:
         (r["ID"], r["Filter"], r["Expiration"]) for r in bucket_lifecycle(TEMPLATE)["Rules"]
     ]
     block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
-    assert block == TEMPLATE["Resources"]["MediaBucket"]["Properties"]["PublicAccessBlockConfiguration"]
+    assert (
+        block
+        == TEMPLATE["Resources"]["MediaBucket"]["Properties"]["PublicAccessBlockConfiguration"]
+    )
     encryption = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
     assert encryption["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
 
@@ -128,7 +140,11 @@ def test_each_function_gets_only_the_actions_it_calls() -> None:
         for statement in _statements(function):
             assert statement["Effect"] == "Allow"
             assert "*" not in str(statement["Action"])
-            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            resources = (
+                statement["Resource"]
+                if isinstance(statement["Resource"], list)
+                else [statement["Resource"]]
+            )
             assert "*" not in resources
 
 
@@ -165,5 +181,7 @@ def test_table_has_recovery_ttl_and_on_demand_billing() -> None:
 def test_signals_functions_do_not_load_the_charts_layer() -> None:
     for function in ("IngestSignalFunction", "GetSignalFunction"):
         assert "Layers" not in TEMPLATE["Resources"][function]["Properties"]
-    assert TEMPLATE["Resources"]["RenderChartFunction"]["Properties"]["Layers"] == [{"Ref": "ChartsLayer"}]
+    assert TEMPLATE["Resources"]["RenderChartFunction"]["Properties"]["Layers"] == [
+        {"Ref": "ChartsLayer"}
+    ]
     assert "matplotlib" not in Path(ROOT, "layers/common/requirements.txt").read_text()

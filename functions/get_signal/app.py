@@ -21,7 +21,12 @@ register_error_handlers(app)
 @app.get(
     "/api/v1/signals/<signal_id>",
     summary="One of the caller's signals",
-    responses={200: {"description": "The signal", "content": {JSON_CONTENT_TYPE: {"model": SignalResponse}}}},
+    responses={
+        200: {
+            "description": "The signal",
+            "content": {JSON_CONTENT_TYPE: {"model": SignalResponse}},
+        }
+    },
 )
 @tracer.capture_method
 def read_signal(signal_id: str) -> Response[str]:
@@ -32,7 +37,12 @@ def read_signal(signal_id: str) -> Response[str]:
 @app.get(
     "/api/v1/signals",
     summary="The caller's signals, newest first, with cursor paging",
-    responses={200: {"description": "A page", "content": {JSON_CONTENT_TYPE: {"model": SignalPageResponse}}}},
+    responses={
+        200: {
+            "description": "A page",
+            "content": {JSON_CONTENT_TYPE: {"model": SignalPageResponse}},
+        }
+    },
 )
 @tracer.capture_method
 def read_signals() -> Response[str]:

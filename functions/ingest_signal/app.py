@@ -29,7 +29,12 @@ register_error_handlers(app)
 @app.post(
     "/api/v1/signals",
     summary="Store a signed trading signal once",
-    responses={201: {"description": "Created (or replayed)", "content": {JSON_CONTENT_TYPE: {"model": SignalResponse}}}},
+    responses={
+        201: {
+            "description": "Created (or replayed)",
+            "content": {JSON_CONTENT_TYPE: {"model": SignalResponse}},
+        }
+    },
 )
 @tracer.capture_method
 def create_signal() -> Response[str]:
@@ -49,7 +54,9 @@ def create_signal() -> Response[str]:
         raise
     _count_result("Replayed" if outcome.replayed else "Created")
     if not outcome.replayed:
-        metrics.add_metric("CreateLatency", MetricUnit.Milliseconds, (time.perf_counter() - started) * 1000)
+        metrics.add_metric(
+            "CreateLatency", MetricUnit.Milliseconds, (time.perf_counter() - started) * 1000
+        )
     headers = {"Location": f"/api/v1/signals/{outcome.signal_id}"}
     if outcome.replayed:
         headers["Idempotent-Replayed"] = "true"

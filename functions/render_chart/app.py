@@ -8,21 +8,21 @@ from typing import Any
 # Before anything imports matplotlib: a writable font cache that survives warm invocations.
 os.environ.setdefault("MPLCONFIGDIR", "/tmp/matplotlib")  # noqa: S108 - Lambda's only writable dir
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response  # noqa: E402
-from aws_lambda_powertools.logging import correlation_paths  # noqa: E402
-from aws_lambda_powertools.metrics import MetricUnit  # noqa: E402
-from aws_lambda_powertools.utilities.typing import LambdaContext  # noqa: E402
-from chart_service import chart_link, parse_chart_request  # noqa: E402
-from chart_storage import ChartStore  # noqa: E402
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from chart_service import chart_link, parse_chart_request
+from chart_storage import ChartStore
 
-from signals_common.api import (  # noqa: E402
+from signals_common.api import (
     JSON_CONTENT_TYPE,
     register_error_handlers,
     require_json,
     signature_middleware,
 )
-from signals_common.observability import logger, metrics, tracer  # noqa: E402
-from signals_common.settings import get_settings  # noqa: E402
+from signals_common.observability import logger, metrics, tracer
+from signals_common.settings import get_settings
 
 app = APIGatewayHttpResolver()
 app.use(middlewares=[signature_middleware(lambda settings: settings.media_max_request_bytes)])

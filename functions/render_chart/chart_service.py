@@ -131,7 +131,9 @@ def chart_link(
     return RenderOutcome(link, render_ms)
 
 
-def _fresh_enough(stored: StoredChart, store: ChartStore, settings: Settings, moment: datetime) -> StoredChart:
+def _fresh_enough(
+    stored: StoredChart, store: ChartStore, settings: Settings, moment: datetime
+) -> StoredChart:
     """Refresh an object that would expire before a full-length link does."""
     remaining = lifecycle_expiry(stored.last_modified, settings.media_ttl_days) - moment
     if remaining < timedelta(seconds=settings.media_url_ttl_seconds):

@@ -41,7 +41,9 @@ class ChartStore:
             raise ServiceUnavailableError("Chart storage is unavailable.") from exc
         except BotoCoreError as exc:
             raise ServiceUnavailableError("Chart storage is unavailable.") from exc
-        return StoredChart(key, int(head["ContentLength"]), head["ContentType"], head["LastModified"])
+        return StoredChart(
+            key, int(head["ContentLength"]), head["ContentType"], head["LastModified"]
+        )
 
     def put(self, key: str, body: bytes, content_type: str) -> None:
         try:

@@ -38,7 +38,12 @@ def _candles(count: int, start: int = 1_704_067_200, drift: float = 0.0) -> list
 
 
 def _chart(**changes: object) -> dict:
-    return {"kind": "candlestick", "data": _candles(30, drift=os.urandom(1)[0]), "options": {"sma": [5]}, **changes}
+    return {
+        "kind": "candlestick",
+        "data": _candles(30, drift=os.urandom(1)[0]),
+        "options": {"sma": [5]},
+        **changes,
+    }
 
 
 def _post(api: Api, producer: Producer, chart: dict | bytes):
@@ -46,7 +51,9 @@ def _post(api: Api, producer: Producer, chart: dict | bytes):
     return api.call("POST", "/api/v1/charts", producer, body=body)
 
 
-def test_miss_renders_and_stores_then_hit_answers_from_s3(stack, api: Api, producer: Producer) -> None:
+def test_miss_renders_and_stores_then_hit_answers_from_s3(
+    stack, api: Api, producer: Producer
+) -> None:
     # GIVEN a chart nobody asked for yet
     chart = _chart(width=800, height=400)
     # WHEN it is requested
@@ -54,9 +61,22 @@ def test_miss_renders_and_stores_then_hit_answers_from_s3(stack, api: Api, produ
     # THEN it is rendered (201) and stored under its content hash with the right headers
     assert first.status == 201, first.text
     link = first.json()
-    assert set(link) == {"url", "expires_at", "key", "sha256", "cached", "bytes", "content_type", "kind"}
+    assert set(link) == {
+        "url",
+        "expires_at",
+        "key",
+        "sha256",
+        "cached",
+        "bytes",
+        "content_type",
+        "kind",
+    }
     assert link["key"] == f"charts/{link['sha256']}.png"
-    assert (link["cached"], link["content_type"], link["kind"]) == (False, "image/png", "candlestick")
+    assert (link["cached"], link["content_type"], link["kind"]) == (
+        False,
+        "image/png",
+        "candlestick",
+    )
     head = stack.client("s3").head_object(Bucket=stack.names["MediaBucket"], Key=link["key"])
     assert head["ContentType"] == "image/png"
     assert "immutable" in head["CacheControl"]
@@ -113,7 +133,8 @@ def test_a_hit_close_to_expiry_refreshes_the_object_first(stack) -> None:
     hit = chart_link(request, store, settings).link
     # THEN the object was copied in place first (a newer LastModified restarts its lifecycle)
     refreshed = store.find(created.key)
-    assert refreshed is not None and refreshed.last_modified > stored.last_modified
+    assert refreshed is not None
+    assert refreshed.last_modified > stored.last_modified
     assert hit.cached is True
     assert hit.expires_at == lifecycle_expiry(refreshed.last_modified, 1)
 
@@ -145,16 +166,26 @@ def test_lifecycle_expiry_rounds_up_to_midnight() -> None:
 
 @pytest.mark.parametrize(("fmt", "content_type"), [("png", "image/png"), ("svg", "image/svg+xml")])
 @pytest.mark.parametrize("kind", ["candlestick", "equity", "histogram"])
-def test_every_kind_and_format(api: Api, producer: Producer, kind: str, fmt: str, content_type: str) -> None:
+def test_every_kind_and_format(
+    api: Api, producer: Producer, kind: str, fmt: str, content_type: str
+) -> None:
     data = {
         "candlestick": _candles(12),
-        "equity": [{"timestamp": 1_704_067_200 + i * 60, "equity": 1000 + (i % 7) * 10 - i} for i in range(50)],
+        "equity": [
+            {"timestamp": 1_704_067_200 + i * 60, "equity": 1000 + (i % 7) * 10 - i}
+            for i in range(50)
+        ],
         "histogram": [((i * 37) % 101) / 7 for i in range(500)],
     }[kind]
-    answer = _post(api, producer, {"kind": kind, "data": data, "format": fmt, "theme": "dark", "title": os.urandom(4).hex()})
+    answer = _post(
+        api,
+        producer,
+        {"kind": kind, "data": data, "format": fmt, "theme": "dark", "title": os.urandom(4).hex()},
+    )
     assert answer.status == 201, answer.text
     link = answer.json()
-    assert link["content_type"] == content_type and link["key"].endswith(f".{fmt}")
+    assert link["content_type"] == content_type
+    assert link["key"].endswith(f".{fmt}")
     with urllib.request.urlopen(link["url"]) as fetched:
         assert fetched.headers["Content-Type"] == content_type
 
@@ -165,7 +196,11 @@ def test_every_kind_and_format(api: Api, producer: Producer, kind: str, fmt: str
         ({"kind": "pie", "data": [1, 2]}, 422, "VALIDATION_FAILED"),
         ({"kind": "histogram", "data": [1, 2], "width": 100}, 422, "VALIDATION_FAILED"),
         ({"kind": "candlestick", "data": _candles(1)}, 422, "VALIDATION_FAILED"),
-        ({"kind": "histogram", "data": [{"price": 1}], "options": {"column": "value"}}, 422, "MISSING_COLUMN"),
+        (
+            {"kind": "histogram", "data": [{"price": 1}], "options": {"column": "value"}},
+            422,
+            "MISSING_COLUMN",
+        ),
         ({"kind": "histogram", "data": [{"value": "a"}, {"value": None}]}, 422, "NO_NUMERIC_DATA"),
         ({"kind": "histogram", "data": ["a", None, "b"]}, 422, "VALIDATION_FAILED"),
         ({"kind": "histogram", "data": [1, 2], "colour": "red"}, 422, "VALIDATION_FAILED"),
@@ -201,7 +236,9 @@ def test_output_over_the_limit_is_refused_and_not_stored(stack) -> None:
     assert store.find(chart_key(request)[1]) is None
 
 
-def test_a_hit_in_a_fresh_process_never_imports_matplotlib(stack, api: Api, producer: Producer) -> None:
+def test_a_hit_in_a_fresh_process_never_imports_matplotlib(
+    stack, api: Api, producer: Producer
+) -> None:
     # GIVEN a chart already stored
     chart = _chart()
     assert _post(api, producer, chart).status == 201
@@ -212,7 +249,8 @@ def test_a_hit_in_a_fresh_process_never_imports_matplotlib(stack, api: Api, prod
         "sys.path[:0] = ['layers/common', 'functions/render_chart', '.']\n"
         "from local_stack.front import LambdaContext\n"
         "import app\n"
-        "result = app.lambda_handler(json.loads(sys.stdin.read()), LambdaContext('RenderChartFunction'))\n"
+        "event = json.loads(sys.stdin.read())\n"
+        "result = app.lambda_handler(event, LambdaContext('RenderChartFunction'))\n"
         "heavy = sorted(m for m in ('matplotlib', 'pandas', 'numpy') if m in sys.modules)\n"
         "print(json.dumps({'status': result['statusCode'], 'heavy': heavy}))\n"
     )

@@ -11,7 +11,10 @@ from tests.support import Api, Producer, unique_instrument
 def test_twenty_parallel_identical_ingests_store_one_signal(api: Api, producer: Producer) -> None:
     # GIVEN one signed request, sent 20 times at once (a sender retrying hard)
     body = json.dumps({"instrument": unique_instrument(), "side": "buy", "price": 3}).encode()
-    events = [api.event("POST", "/api/v1/signals", producer, body=body, message_id="race-1") for _ in range(20)]
+    events = [
+        api.event("POST", "/api/v1/signals", producer, body=body, message_id="race-1")
+        for _ in range(20)
+    ]
     # WHEN 20 handler containers serve them in parallel
     with ThreadPoolExecutor(max_workers=20) as pool:
         answers = list(pool.map(lambda item: api.invoke(*item), events))
@@ -42,4 +45,7 @@ def test_twenty_parallel_window_duplicates_store_one_signal(api: Api, producer: 
     for answer in answers:
         if answer.status != 201:
             assert answer.status == 409, answer.text
-            assert (answer.json()["reason"], answer.json()["existing_signal_id"]) == ("window", winner)
+            assert (answer.json()["reason"], answer.json()["existing_signal_id"]) == (
+                "window",
+                winner,
+            )

@@ -37,7 +37,8 @@ def test_window_blocks_until_it_expires(stack, producer: Producer) -> None:
     assert duplicate.value.existing_signal_id == first.signal_id
     # WHEN it comes once the window has passed (the guard still lingers) THEN it is new
     later = _ingest(producer, instrument, T0 + 300, "w3")
-    assert later.signal_id != first.signal_id and not later.replayed
+    assert later.signal_id != first.signal_id
+    assert not later.replayed
     # AND the new signal opens a new window
     with pytest.raises(DuplicateSignalError) as again:
         _ingest(producer, instrument, T0 + 301, "w4")

@@ -81,7 +81,9 @@ def test_reused_message_id_wins_over_a_duplicate_external_id(api: Api, producer:
     body = json.dumps(_signal(external_id="e-1")).encode()
     assert api.post_signal(producer, body, message_id="m-1").status == 201
     # WHEN the same message id comes with another body that also repeats the external id
-    answer = api.post_signal(producer, json.dumps(_signal(external_id="e-1")).encode(), message_id="m-1")
+    answer = api.post_signal(
+        producer, json.dumps(_signal(external_id="e-1")).encode(), message_id="m-1"
+    )
     # THEN the first matching row of the table wins
     _problem(answer, 409, "MESSAGE_ID_REUSED")
 
@@ -172,13 +174,21 @@ def test_checks_run_cheapest_first(api: Api, producer: Producer) -> None:
     )
     _problem(bad_signature, 401, "AUTHENTICATION_FAILED")
     # 415 before JSON syntax
-    _problem(api.post_signal(producer, b"not json", headers={"content-type": "text/plain"}), 415, "UNSUPPORTED_MEDIA_TYPE")
+    _problem(
+        api.post_signal(producer, b"not json", headers={"content-type": "text/plain"}),
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+    )
     # 400 before the schema
     _problem(api.post_signal(producer, b"{nope"), 400, "MALFORMED_JSON")
     # 422 before deduplication
     first = api.post_signal(producer, _signal(external_id="order"))
     assert first.status == 201
-    _problem(api.post_signal(producer, _signal(external_id="order", side="hold")), 422, "VALIDATION_FAILED")
+    _problem(
+        api.post_signal(producer, _signal(external_id="order", side="hold")),
+        422,
+        "VALIDATION_FAILED",
+    )
 
 
 def test_body_at_the_limit_is_accepted(api: Api, producer: Producer) -> None:
@@ -198,7 +208,8 @@ def test_authentication_failures_look_alike(api: Api, producer: Producer, add_pr
     assert unknown.status == wrong.status == 401
     assert unknown.json() == wrong.json()
     for answer in (unknown, wrong):
-        assert producer.producer_id not in answer.text and stranger.producer_id not in answer.text
+        assert producer.producer_id not in answer.text
+        assert stranger.producer_id not in answer.text
 
 
 def test_stale_request_is_refused(api: Api, producer: Producer) -> None:

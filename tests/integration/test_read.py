@@ -13,7 +13,13 @@ from signals_common.settings import Settings
 from tests.support import Api, Producer, unique, unique_instrument
 
 
-def _store_many(producer: Producer, count: int, instrument: str | None = None, start: float = 1_800_000_000.0, step: float = 1.0) -> list[str]:
+def _store_many(
+    producer: Producer,
+    count: int,
+    instrument: str | None = None,
+    start: float = 1_800_000_000.0,
+    step: float = 1.0,
+) -> list[str]:
     """Signals stored through the ingest logic with an injected clock (no window clashes)."""
     ids = []
     settings = Settings.model_validate({"SIGNALS_DEDUP_WINDOW_SECONDS": "0"})
@@ -67,7 +73,9 @@ def test_malformed_ids_are_404(api: Api, producer: Producer, signal_id: str) -> 
     assert api.get_signal(producer, signal_id).status == 404
 
 
-def test_paging_120_signals_returns_each_exactly_once_newest_first(api: Api, producer: Producer) -> None:
+def test_paging_120_signals_returns_each_exactly_once_newest_first(
+    api: Api, producer: Producer
+) -> None:
     # GIVEN 120 signals
     ids = _store_many(producer, 120)
     # WHEN paged 7 at a time
@@ -86,7 +94,8 @@ def test_limit_may_change_between_pages(api: Api, producer: Producer) -> None:
 def test_last_full_page_has_no_next_cursor(api: Api, producer: Producer) -> None:
     _store_many(producer, 4)
     page = api.list_signals(producer, limit=4).json()
-    assert len(page["items"]) == 4 and page["next_cursor"] is None
+    assert len(page["items"]) == 4
+    assert page["next_cursor"] is None
 
 
 def test_list_sees_only_own_signals(api: Api, add_producer) -> None:
@@ -101,13 +110,17 @@ def test_instrument_status_and_time_filters(api: Api, producer: Producer) -> Non
     other = _store_many(producer, 4, instrument="GBPUSD", start=start + 100)
     assert _page_through(api, producer, 4, instrument="EURUSD") == list(reversed(euro))
     assert _page_through(api, producer, 3, status="new") == list(reversed(euro + other))
-    assert _page_through(api, producer, 2, instrument="GBPUSD", status="new") == list(reversed(other))
+    assert _page_through(api, producer, 2, instrument="GBPUSD", status="new") == list(
+        reversed(other)
+    )
     assert _page_through(api, producer, 5, status="approved") == []
     # since is inclusive and until exclusive, on created_at
     since = datetime.fromtimestamp(start + 2, tz=UTC).isoformat()
     until = datetime.fromtimestamp(start + 5, tz=UTC).isoformat()
     assert _page_through(api, producer, 2, since=since, until=until) == list(reversed(euro[2:5]))
-    assert _page_through(api, producer, 2, instrument="EURUSD", since=since) == list(reversed(euro[2:]))
+    assert _page_through(api, producer, 2, instrument="EURUSD", since=since) == list(
+        reversed(euro[2:])
+    )
     assert _page_through(api, producer, 2, until=since) == list(reversed(euro[:2]))
 
 
@@ -139,7 +152,8 @@ def test_cursor_tampering_and_misuse(api: Api, add_producer) -> None:
 
 
 @pytest.mark.parametrize(
-    "query", ["limit=0", "limit=101", "limit=x", "limit=2&limit=3", "status=open", "since=today", "foo=1"]
+    "query",
+    ["limit=0", "limit=101", "limit=x", "limit=2&limit=3", "status=open", "since=today", "foo=1"],
 )
 def test_bad_queries_are_400(api: Api, producer: Producer, query: str) -> None:
     answer = api.call("GET", f"/api/v1/signals?{query}", producer)

@@ -18,7 +18,14 @@ def _secret() -> str:
     return "whsec_" + base64.b64encode(os.urandom(32)).decode()
 
 
-def _headers(secret: str, body: bytes, *, producer: str = "alice", message_id: str = "msg_1", timestamp: int = NOW) -> dict[str, str]:
+def _headers(
+    secret: str,
+    body: bytes,
+    *,
+    producer: str = "alice",
+    message_id: str = "msg_1",
+    timestamp: int = NOW,
+) -> dict[str, str]:
     key = decode_secret(secret)
     assert key is not None
     return {
@@ -50,7 +57,9 @@ def test_tampered_body_is_rejected() -> None:
     secret = _secret()
     headers = _headers(secret, BODY)
     with pytest.raises(AuthenticationFailedError, match="signature"):
-        verify(headers, BODY.replace(b"1.1050", b"1.1051"), _directory(alice=[secret]), NOW, TOLERANCE)
+        verify(
+            headers, BODY.replace(b"1.1050", b"1.1051"), _directory(alice=[secret]), NOW, TOLERANCE
+        )
 
 
 def test_wrong_secret_is_rejected() -> None:
@@ -77,7 +86,9 @@ def test_rotation_accepts_either_of_two_secrets() -> None:
     directory = _directory(alice=[old, new])
     # WHEN requests are signed with either THEN both pass
     for secret in (old, new):
-        assert verify(_headers(secret, BODY), BODY, directory, NOW, TOLERANCE).producer_id == "alice"
+        assert (
+            verify(_headers(secret, BODY), BODY, directory, NOW, TOLERANCE).producer_id == "alice"
+        )
     # AND once the old one is retired it no longer passes
     with pytest.raises(AuthenticationFailedError):
         verify(_headers(old, BODY), BODY, _directory(alice=[new]), NOW, TOLERANCE)
@@ -95,7 +106,9 @@ def test_stale_and_future_timestamps_are_rejected(offset: int) -> None:
 def test_timestamps_at_the_tolerance_edges_pass(offset: int) -> None:
     secret = _secret()
     headers = _headers(secret, BODY, timestamp=NOW + offset)
-    assert verify(headers, BODY, _directory(alice=[secret]), NOW, TOLERANCE).timestamp == NOW + offset
+    assert (
+        verify(headers, BODY, _directory(alice=[secret]), NOW, TOLERANCE).timestamp == NOW + offset
+    )
 
 
 @pytest.mark.parametrize(
@@ -126,7 +139,9 @@ def test_malformed_headers_are_authentication_failures(name: str, value: str) ->
     headers = _headers(secret, BODY)
     headers[name] = value
     with pytest.raises(AuthenticationFailedError):
-        verify(headers, BODY, _directory(alice=[secret], Alice=[secret], a=[secret]), NOW, TOLERANCE)
+        verify(
+            headers, BODY, _directory(alice=[secret], Alice=[secret], a=[secret]), NOW, TOLERANCE
+        )
 
 
 def test_several_signature_entries_pass_when_any_matches() -> None:

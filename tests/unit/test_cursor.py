@@ -48,7 +48,11 @@ def test_any_changed_character_is_rejected() -> None:
 def test_forged_body_with_old_mac_is_rejected() -> None:
     cursor = encode_cursor(KEY, "alice", FILTERS, LAST)
     _, mac = cursor.split(".")
-    body = base64.urlsafe_b64encode(b'{"v":1,"after":"' + new_ulid(1).encode() + b'"}').decode().rstrip("=")
+    body = (
+        base64.urlsafe_b64encode(b'{"v":1,"after":"' + new_ulid(1).encode() + b'"}')
+        .decode()
+        .rstrip("=")
+    )
     with pytest.raises(InvalidCursorError):
         decode_cursor(KEY, "alice", FILTERS, f"{body}.{mac}")
 

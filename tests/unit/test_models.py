@@ -72,7 +72,9 @@ def test_price_keeps_its_digits(text: bytes) -> None:
     assert _parse(body).price.text == text.decode()
 
 
-@pytest.mark.parametrize("text", [b"1234567890.123456789", b"1e13", b"1000000000000.1", b"1e999999"])
+@pytest.mark.parametrize(
+    "text", [b"1234567890.123456789", b"1e13", b"1000000000000.1", b"1e999999"]
+)
 def test_price_over_the_limits(text: bytes) -> None:
     _fails_on(b'{"instrument":"EURUSD","side":"buy","price":' + text + b"}", "price")
 
@@ -144,7 +146,8 @@ def test_required_fields(field: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "body", [b"", b"{", b'{"a":1,}', b"\xff\xfe", b'{"instrument":"A","instrument":"B"}', b"[" * 5000]
+    "body",
+    [b"", b"{", b'{"a":1,}', b"\xff\xfe", b'{"instrument":"A","instrument":"B"}', b"[" * 5000],
 )
 def test_malformed_json(body: bytes) -> None:
     with pytest.raises(MalformedJsonError):

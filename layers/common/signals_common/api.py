@@ -67,7 +67,9 @@ _PROBLEMS: dict[type[errors.DomainError], tuple[int, str, str, tuple[str, ...]]]
 }
 
 
-def _problem_handler(status: int, code: str, title: str, members: tuple[str, ...]) -> Callable[[Exception], Response]:
+def _problem_handler(
+    status: int, code: str, title: str, members: tuple[str, ...]
+) -> Callable[[Exception], Response]:
     def handle(exc: Exception) -> Response:
         extra = {name: getattr(exc, name) for name in members}
         headers = None
@@ -82,7 +84,7 @@ def _problem_handler(status: int, code: str, title: str, members: tuple[str, ...
 
 
 def register_error_handlers(app: APIGatewayHttpResolver) -> None:
-    """One exception handler per domain error, a 404 problem for unknown routes, and a last resort."""
+    """One handler per domain error, a 404 problem for unknown routes, and a last resort."""
     for error_type, (status, code, title, members) in _PROBLEMS.items():
         app.exception_handler(error_type)(_problem_handler(status, code, title, members))
 

@@ -15,7 +15,7 @@ from signals_common.errors import AuthenticationFailedError
 PRODUCER_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{1,63}")
 MESSAGE_ID_PATTERN = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 TIMESTAMP_PATTERN = re.compile(r"[0-9]{1,12}")
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the format marker, not a secret
 MAX_SIGNATURE_HEADER_CHARS = 4096
 MAX_SIGNATURE_ENTRIES = 16
 

@@ -34,7 +34,9 @@ def encode_cursor(key: bytes, producer_id: str, filters: dict[str, str], last_id
 
 def decode_cursor(key: bytes, producer_id: str, filters: dict[str, str], cursor: str) -> str:
     """The id after which the next page starts; InvalidCursorError for anything not ours."""
-    invalid = InvalidCursorError("The cursor is invalid, or belongs to other filters or another producer.")
+    invalid = InvalidCursorError(
+        "The cursor is invalid, or belongs to other filters or another producer."
+    )
     body_text, dot, mac_text = cursor.partition(".")
     if not dot:
         raise invalid
@@ -42,6 +44,9 @@ def decode_cursor(key: bytes, producer_id: str, filters: dict[str, str], cursor:
         body, mac = _unb64(body_text), _unb64(mac_text)
     except (binascii.Error, ValueError) as exc:
         raise invalid from exc
+    # Base64's last character has spare bits: only the canonical spelling is ours.
+    if _b64(body) != body_text or _b64(mac) != mac_text:
+        raise invalid
     expected = hmac.new(key, body + b"\n" + _bound(producer_id, filters).encode(), hashlib.sha256)
     if not hmac.compare_digest(expected.digest()[:_MAC_BYTES], mac):
         raise invalid

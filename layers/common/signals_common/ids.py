@@ -1,4 +1,4 @@
-"""ULIDs: 48-bit millisecond time + 80 random bits, Crockford base32, lexicographically time-sorted."""
+"""ULIDs: 48-bit millisecond time + 80 random bits in Crockford base32, sorting by time."""
 
 from __future__ import annotations
 

@@ -122,12 +122,12 @@ class Signal(BaseModel):
 
 def format_timestamp(moment: datetime) -> str:
     """RFC 3339 UTC with milliseconds and Z."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
 
 
-_RFC3339 = re.compile(
-    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})"
-)
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
 
 
 def parse_rfc3339(value: str) -> datetime:
@@ -138,7 +138,7 @@ def parse_rfc3339(value: str) -> datetime:
         # Python parses at most microseconds; extra digits are below the millisecond anyway.
         digits = re.match(r"\d+", rest)
         assert digits is not None
-        value = f"{head}.{digits.group()[:6].ljust(6, '0')}{rest[digits.end():]}"
+        value = f"{head}.{digits.group()[:6].ljust(6, '0')}{rest[digits.end() :]}"
     return datetime.fromisoformat(value.replace("z", "Z").replace("t", "T")).astimezone(UTC)
 
 

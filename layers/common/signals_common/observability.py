@@ -1,4 +1,4 @@
-"""The container's Powertools Logger, Metrics and Tracer (service and namespace from the environment)."""
+"""The container's Powertools Logger, Metrics and Tracer (configured by the environment)."""
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from pynamodb.attributes import Attribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.constants import NUMBER
@@ -25,12 +25,12 @@ class DecimalAttribute(Attribute[Decimal]):
 
 class _Meta:
     table_name = "signals"
-    region = None
-    host = None
+    region: str | None = None
+    host: str | None = None
     connect_timeout_seconds = 2
     read_timeout_seconds = 4
     max_retry_attempts = 3
-    retry_configuration = {"mode": "standard", "total_max_attempts": 4}
+    retry_configuration: ClassVar[dict[str, object]] = {"mode": "standard", "total_max_attempts": 4}
 
 
 class ByInstrumentIndex(GlobalSecondaryIndex["SignalRecord"]):

@@ -99,8 +99,8 @@ class SignalRepository:
     def _guards(self, write: SignalWrite, now_ms: int) -> list[tuple[str, GuardRecord, Condition]]:
         signal = write.signal
         owner = _signal_pk(signal.producer_id)
-        not_taken = GuardRecord.pk.does_not_exist()
-        guards = [
+        not_taken: Condition = GuardRecord.pk.does_not_exist()
+        guards: list[tuple[str, GuardRecord, Condition]] = [
             (
                 "message",
                 GuardRecord(
@@ -140,7 +140,9 @@ class SignalRepository:
             )
         return guards
 
-    def _transact(self, write: SignalWrite, guards: list[tuple[str, GuardRecord, Condition]]) -> None:
+    def _transact(
+        self, write: SignalWrite, guards: list[tuple[str, GuardRecord, Condition]]
+    ) -> None:
         signal = write.signal
         record = SignalRecord(
             _signal_pk(signal.producer_id),
@@ -170,7 +172,9 @@ class SignalRepository:
                 tx.save(guard, condition=condition, return_values="ALL_OLD")
 
     @staticmethod
-    def _raise_taken_guard(guards: list[tuple[str, GuardRecord, Condition]], reasons: list[Any]) -> None:
+    def _raise_taken_guard(
+        guards: list[tuple[str, GuardRecord, Condition]], reasons: list[Any]
+    ) -> None:
         taken: dict[str, GuardRecord] = {}
         # reasons[0] is the signal item itself; guards follow in the order they were added.
         for (kind, _, _), reason in zip(guards, reasons[1:], strict=False):
@@ -186,7 +190,9 @@ class SignalRepository:
 
     def get(self, producer_id: str, signal_id: str) -> Signal | None:
         try:
-            record = SignalRecord.get(_signal_pk(producer_id), f"S#{signal_id}", consistent_read=True)
+            record = SignalRecord.get(
+                _signal_pk(producer_id), f"S#{signal_id}", consistent_read=True
+            )
         except SignalRecord.DoesNotExist:
             return None
         except (PynamoDBException, BotoCoreError, ClientError) as exc:

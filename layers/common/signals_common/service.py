@@ -125,10 +125,13 @@ def parse_list_query(params: Mapping[str, Sequence[str]]) -> ListSignalsQuery:
     if repeated:
         raise InvalidQueryError(f"Query parameters given more than once: {', '.join(repeated)}.")
     try:
-        query = ListSignalsQuery.model_validate({name: values[0] for name, values in params.items()})
+        query = ListSignalsQuery.model_validate(
+            {name: values[0] for name, values in params.items()}
+        )
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False)
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+            for e in exc.errors(include_url=False)
         )
         raise InvalidQueryError(f"Invalid query: {problems}.") from exc
     if query.since and query.until and query.since >= query.until:
@@ -146,7 +149,9 @@ def list_signals(
     from signals_common.repository import ListRange
 
     filters = query.filters()
-    after_id = decode_cursor(cursor_key, producer_id, filters, query.cursor) if query.cursor else None
+    after_id = (
+        decode_cursor(cursor_key, producer_id, filters, query.cursor) if query.cursor else None
+    )
     # created_at has millisecond precision and equals the id's time, so the time filters
     # become a key range: the page costs the same however deep it is.
     lowest = lowest_ulid(_ceil_ms(query.since)) if query.since else None

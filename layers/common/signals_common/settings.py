@@ -47,9 +47,7 @@ class Settings(BaseModel):
     media_url_ttl_seconds: Annotated[int, Field(ge=1, le=604_800)] = Field(
         default=3600, alias="MEDIA_URL_TTL_SECONDS"
     )
-    media_ttl_days: Annotated[int, Field(ge=1, le=3650)] = Field(
-        default=7, alias="MEDIA_TTL_DAYS"
-    )
+    media_ttl_days: Annotated[int, Field(ge=1, le=3650)] = Field(default=7, alias="MEDIA_TTL_DAYS")
 
     @field_validator("instrument_allowlist", mode="before")
     @classmethod
