@@ -11,6 +11,7 @@ import base64
 import importlib.util
 import itertools
 import json
+import os
 import sys
 import threading
 import time
@@ -76,6 +77,15 @@ def load_handler_module(route: Route) -> ModuleType:
     return module
 
 
+def _discard_unpublished_metrics() -> None:
+    # With POWERTOOLS_METRICS_DISABLED, Powertools skips the flush that would also clear
+    # the metric set, so in a long-running local process it would only grow.
+    from signals_common.observability import metrics
+
+    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() == "true":
+        metrics.clear_metrics()
+
+
 class FunctionPool:
     """Warm copies of one function's handler; a copy serves one request at a time."""
 
@@ -98,6 +108,7 @@ class FunctionPool:
             try:
                 return handler(event, LambdaContext(self.route.function))  # type: ignore[no-any-return]
             finally:
+                _discard_unpublished_metrics()
                 with self._lock:
                     self._idle.append(handler)
 
@@ -187,6 +198,7 @@ class Front:
     def __init__(self, routes: list[Route]) -> None:
         self._pools: dict[str, FunctionPool] = {}
         self._routes: list[tuple[Route, FunctionPool]] = []
+        self._openapi_document: bytes | None = None
         for route in routes:
             pool = self._pools.setdefault(route.function, FunctionPool(route))
             self._routes.append((route, pool))
@@ -203,7 +215,10 @@ class Front:
     def handle(
         self, method: str, target: str, headers: list[tuple[str, str]], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
-        found = self.route_for(method, urlsplit(target).path)
+        path = urlsplit(target).path
+        if method == "GET" and path == "/openapi.json":
+            return 200, {"Content-Type": "application/json"}, self._openapi()
+        found = self.route_for(method, path)
         if found is None:
             return _problem(404, "NOT_FOUND", "No such route.")
         route, pool, path_parameters = found
@@ -216,6 +231,14 @@ class Front:
             traceback.print_exc()
             return _problem(500, "INTERNAL_ERROR", "The function failed.")
         return _lambda_response(result)
+
+
+    def _openapi(self) -> bytes:
+        if self._openapi_document is None:
+            from local_stack.openapi import build_document
+
+            self._openapi_document = json.dumps(build_document(), indent=2).encode()
+        return self._openapi_document
 
 
 def _lambda_response(result: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:

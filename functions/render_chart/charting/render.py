@@ -23,34 +23,36 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("MPLCONFIGDIR", "/tmp/matplotlib")  # writable on Lambda; keeps the font cache
+# Before matplotlib is imported: Lambda's only writable place is /tmp, and without a writable
+# config dir matplotlib rebuilds its font cache in every cold process.
+os.environ.setdefault("MPLCONFIGDIR", "/tmp/matplotlib")  # noqa: S108
 
-import io  # noqa: E402
-import re  # noqa: E402
-import warnings  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from datetime import UTC, datetime, timedelta  # noqa: E402
-from typing import Any  # noqa: E402
+import io
+import re
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
 
-import matplotlib  # noqa: E402
+import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib import dates as mdates  # noqa: E402
-from matplotlib import ticker as mticker  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.backends.backend_svg import FigureCanvasSVG  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.font_manager import FontProperties  # noqa: E402
-from matplotlib.patches import PathPatch  # noqa: E402
-from matplotlib.path import Path  # noqa: E402
-from matplotlib.textpath import text_to_path  # noqa: E402
+import numpy as np
+import pandas as pd
+from matplotlib import dates as mdates
+from matplotlib import ticker as mticker
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path
+from matplotlib.textpath import text_to_path
 
-from charting.canonical import CONTENT_TYPES  # noqa: E402
-from charting.requests import ChartRequest, histogram_values  # noqa: E402
+from charting.canonical import CONTENT_TYPES
+from charting.requests import ChartRequest, histogram_values
 
 DPI = 100
 PX_PER_PT = DPI / 72.0
@@ -241,17 +243,44 @@ def _style(ax: Axes, theme: Theme, layout: _Layout) -> None:
     ax.set_axisbelow(True)
 
 
-def _y_ticks(ax: Axes, layout: _Layout, low: float, high: float, panel_px: float) -> float:
-    """Set y limits and ticks; return the widest tick label in pixels."""
-    ax.set_ylim(low, high)
-    locator = mticker.MaxNLocator(nbins=max(2, int(panel_px // (layout.font_px * 3.2))))
-    ax.yaxis.set_major_locator(locator)
-    ticks = [t for t in locator.tick_values(low, high) if low <= t <= high]
-    labels = ax.yaxis.get_major_formatter().format_ticks(ticks)
+def _y_locator(layout: _Layout, panel_px: float) -> mticker.MaxNLocator:
+    return mticker.MaxNLocator(nbins=max(2, int(panel_px // (layout.font_px * 3.2))))
+
+
+def _label_width(
+    layout: _Layout,
+    low: float,
+    high: float,
+    panel_px: float,
+    formatter: mticker.Formatter | None = None,
+) -> float:
+    """Width in pixels of the widest y tick label [low, high] will get (no axes needed)."""
+    formatter = formatter or mticker.ScalarFormatter()
+    formatter.create_dummy_axis()
+    assert formatter.axis is not None
+    formatter.axis.set_view_interval(low, high)
+    ticks = [t for t in _y_locator(layout, panel_px).tick_values(low, high) if low <= t <= high]
+    labels = formatter.format_ticks(ticks)
     return max((layout.text_width(label) for label in labels), default=0.0)
 
 
-def _legend(ax: Axes, theme: Theme, layout: _Layout, loc: str) -> None:
+def _set_y(ax: Axes, layout: _Layout, low: float, high: float, panel_px: float) -> None:
+    ax.set_ylim(low, high)
+    ax.yaxis.set_major_locator(_y_locator(layout, panel_px))
+
+
+def _y_label(
+    ax: Axes, text: str, theme: Theme, layout: _Layout, label_px: float, plot_px: float
+) -> None:
+    """A y axis label left of tick labels `label_px` wide; equal offsets align panels."""
+    ax.set_ylabel(text, color=theme.muted, fontsize=layout.font_size)
+    tick_px = (3 + 3.5) * layout.scale * PX_PER_PT  # tick length + label pad
+    ax.yaxis.set_label_coords(-(label_px + tick_px + layout.pad * 0.6) / plot_px, 0.5)
+
+
+def _legend(
+    ax: Axes, theme: Theme, layout: _Layout, loc: Literal["upper left", "upper right"]
+) -> None:
     legend = ax.legend(
         loc=loc,
         fontsize=layout.font_size,
@@ -356,13 +385,11 @@ def _candlestick(request: ChartRequest, theme: Theme, layout: _Layout) -> Figure
 
     # Limits and tick labels first: the left margin depends on the widest label.
     low, high = _span(float(lows.min()), float(highs.max()))
-    probe = figure.add_subplot(111)  # a scratch axes to format the tick labels
-    label_px = _y_ticks(probe, layout, low, high, price_px)
+    label_px = _label_width(layout, low, high, price_px)
     volume_limit = 1.0
     if volumes is not None:
         volume_limit = float(volumes.max()) * 1.1 or 1.0
-        label_px = max(label_px, _y_ticks(probe, layout, 0.0, volume_limit, inner_px - price_px))
-    figure.delaxes(probe)
+        label_px = max(label_px, _label_width(layout, 0.0, volume_limit, inner_px - price_px))
     first_label = _utc(timestamps[0]).strftime(label_format)
     left_px = max(label_px + layout.pad * 1.6, layout.text_width(first_label) / 2 + layout.pad / 2)
 
@@ -370,7 +397,7 @@ def _candlestick(request: ChartRequest, theme: Theme, layout: _Layout) -> Figure
     price = figure.add_subplot(grid[0])
     axes = [price]
     _style(price, theme, layout)
-    _y_ticks(price, layout, low, high, price_px)
+    _set_y(price, layout, low, high, price_px)
 
     # Bodies at least one pixel tall, so that a doji still shows.
     one_pixel = (high - low) / max(price_px, 1.0)
@@ -406,7 +433,9 @@ def _candlestick(request: ChartRequest, theme: Theme, layout: _Layout) -> Figure
     close_series = pd.Series(closes)
     for period, color in zip(request.options["sma"], SMA_COLORS, strict=False):
         average = close_series.rolling(period).mean().to_numpy()
-        price.plot(x, average, color=color, linewidth=layout.line_width * 1.2, label=f"SMA {period}")
+        price.plot(
+            x, average, color=color, linewidth=layout.line_width * 1.2, label=f"SMA {period}"
+        )
     if request.options["sma"]:
         _legend(price, theme, layout, "upper left")
 
@@ -414,17 +443,16 @@ def _candlestick(request: ChartRequest, theme: Theme, layout: _Layout) -> Figure
         panel = figure.add_subplot(grid[1], sharex=price)
         axes.append(panel)
         _style(panel, theme, layout)
-        _y_ticks(panel, layout, 0.0, volume_limit, inner_px - price_px)
-        for mask, color in ((up, UP_COLOR), (~up, DOWN_COLOR)):
-            if mask.any():
-                _add_path(
-                    panel,
-                    _rectangles(x[mask], half, np.zeros(int(mask.sum())), volumes[mask]),
-                    facecolor=color,
-                    edgecolor="none",
-                    linewidth=0,
-                    alpha=0.6,
-                )
+        _set_y(panel, layout, 0.0, volume_limit, inner_px - price_px)
+        for left, right, height, color in _volume_bars(x, volumes, up, half, candle_px):
+            _add_path(
+                panel,
+                _boxes(left, right, np.zeros(len(height)), height),
+                # Opaque colours blended by hand: alpha blending 10,000 bars costs ~60 ms.
+                facecolor=_blend(color, theme.background, 0.6),
+                edgecolor="none",
+                linewidth=0,
+            )
         price.tick_params(labelbottom=False)
 
     price.set_xlim(-0.6, count - 0.4)
@@ -434,13 +462,49 @@ def _candlestick(request: ChartRequest, theme: Theme, layout: _Layout) -> Figure
     )
 
     def label(position: float, _: Any) -> str:
-        index = int(round(position))
+        index = round(position)
         if 0 <= index < count:
             return _utc(timestamps[index]).strftime(label_format)
         return ""
 
     bottom_axes.xaxis.set_major_formatter(mticker.FuncFormatter(label))
     return figure
+
+
+def _volume_bars(
+    x: np.ndarray, volumes: np.ndarray, up: np.ndarray, half: float, candle_px: float
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, str]]:
+    """(left, right, height, colour) of the volume bars, up bars first.
+
+    With more candles than pixels, only the tallest up bar and the tallest down bar of each
+    pixel column are kept: opaque bars drawn up-then-down leave exactly that visible.
+    """
+    if candle_px >= 1:
+        return [
+            (x[mask] - half, x[mask] + half, volumes[mask], color)
+            for mask, color in ((up, UP_COLOR), (~up, DOWN_COLOR))
+            if mask.any()
+        ]
+    column = np.floor((x + 0.6) * candle_px).astype(np.int64)
+    starts = np.flatnonzero(np.r_[True, column[1:] != column[:-1]])
+    left = column[starts] / candle_px - 0.6
+    right = (column[starts] + 1) / candle_px - 0.6
+    bars = []
+    for mask, color in ((up, UP_COLOR), (~up, DOWN_COLOR)):
+        tallest = np.maximum.reduceat(np.where(mask, volumes, -1.0), starts)
+        keep = tallest >= 0
+        if keep.any():
+            bars.append((left[keep], right[keep], tallest[keep], color))
+    return bars
+
+
+def _blend(color: str, background: str, alpha: float) -> str:
+    """`color` at `alpha` over `background`, as an opaque #rrggbb."""
+    mixed = (
+        round(alpha * int(color[i : i + 2], 16) + (1 - alpha) * int(background[i : i + 2], 16))
+        for i in (1, 3, 5)
+    )
+    return "#" + "".join(f"{value:02x}" for value in mixed)
 
 
 # --- equity ------------------------------------------------------------------------------
@@ -486,11 +550,10 @@ def _equity(request: ChartRequest, theme: Theme, layout: _Layout, *, downsample:
     dd_low = deepest * 1.1 if deepest < 0 else -1.0
     dd_high = -dd_low * 0.03
 
-    probe = figure.add_subplot(111)
-    label_px = _y_ticks(probe, layout, low, high, top_px)
-    probe.yaxis.set_major_formatter(mticker.PercentFormatter(xmax=100))
-    label_px = max(label_px, _y_ticks(probe, layout, dd_low, dd_high, inner_px - top_px))
-    figure.delaxes(probe)
+    label_px = max(
+        _label_width(layout, low, high, top_px),
+        _label_width(layout, dd_low, dd_high, inner_px - top_px, mticker.PercentFormatter(100)),
+    )
     left_px = label_px + layout.pad * 1.6 + layout.font_px * 1.6
     right_px = layout.pad * 3
     grid = layout.grid(figure, ratios, left_px, right_px, bottom_px)
@@ -500,9 +563,9 @@ def _equity(request: ChartRequest, theme: Theme, layout: _Layout, *, downsample:
     bottom = figure.add_subplot(grid[1], sharex=top)
     for ax in (top, bottom):
         _style(ax, theme, layout)
-    _y_ticks(top, layout, low, high, top_px)
+    _set_y(top, layout, low, high, top_px)
     bottom.yaxis.set_major_formatter(mticker.PercentFormatter(xmax=100))
-    _y_ticks(bottom, layout, dd_low, dd_high, inner_px - top_px)
+    _set_y(bottom, layout, dd_low, dd_high, inner_px - top_px)
 
     reduce = downsample and len(days) > DOWNSAMPLE_FACTOR * request.width
     line_x, line_y = minmax_downsample(days, equity, plot_px) if reduce else (days, equity)
@@ -514,9 +577,8 @@ def _equity(request: ChartRequest, theme: Theme, layout: _Layout, *, downsample:
 
     top.set_xlim(days[0], days[-1])
     top.tick_params(labelbottom=False)
-    top.set_ylabel("equity", color=theme.muted, fontsize=layout.font_size)
-    bottom.set_ylabel("drawdown", color=theme.muted, fontsize=layout.font_size)
-    figure.align_ylabels([top, bottom])
+    _y_label(top, "equity", theme, layout, label_px, plot_px)
+    _y_label(bottom, "drawdown", theme, layout, label_px, plot_px)
     locator = mdates.AutoDateLocator(minticks=3, maxticks=max(4, plot_px // 110))
     bottom.xaxis.set_major_locator(locator)
     bottom.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=True))
@@ -533,7 +595,9 @@ def _contrasting(color: str, candidates: tuple[str, ...]) -> str:
         return int(text[1:3], 16), int(text[3:5], 16), int(text[5:7], 16)
 
     base = rgb(color)
-    return max(candidates, key=lambda c: sum((a - b) ** 2 for a, b in zip(rgb(c), base, strict=True)))
+    return max(
+        candidates, key=lambda c: sum((a - b) ** 2 for a, b in zip(rgb(c), base, strict=True))
+    )
 
 
 def _number_label(value: float) -> str:
@@ -556,16 +620,14 @@ def _histogram(request: ChartRequest, theme: Theme, layout: _Layout) -> Figure:
     bottom_px = layout.font_px * (2.4 if has_label else 1) + layout.pad * 2.2
     inner_px = request.height - layout.top - bottom_px
     count_high = float(counts.max()) * 1.08 or 1.0
-    probe = figure.add_subplot(111)
-    label_px = _y_ticks(probe, layout, 0.0, count_high, inner_px)
-    figure.delaxes(probe)
+    label_px = _label_width(layout, 0.0, count_high, inner_px)
     left_px = label_px + layout.pad * 1.6 + layout.font_px * 1.6
     right_px = layout.pad * 3
     grid = layout.grid(figure, [1.0], left_px, right_px, bottom_px)
     ax = figure.add_subplot(grid[0])
     _style(ax, theme, layout)
     ax.grid(False, axis="x")
-    _y_ticks(ax, layout, 0.0, count_high, inner_px)
+    _set_y(ax, layout, 0.0, count_high, inner_px)
 
     plot_px = request.width - left_px - right_px
     separator = 0.8 * layout.scale if options["bins"] * 4 <= plot_px else 0.0
@@ -594,8 +656,10 @@ def _histogram(request: ChartRequest, theme: Theme, layout: _Layout) -> Figure:
     )
     ax.set_xlim(*_span(float(edges[0]), float(edges[-1]), 0.02))
     ax.xaxis.set_major_locator(mticker.MaxNLocator(nbins=max(3, int(plot_px // 100))))
-    ax.set_ylabel("count", color=theme.muted, fontsize=layout.font_size)
+    _y_label(ax, "count", theme, layout, label_px, plot_px)
     if has_label:
-        ax.set_xlabel(options["column"], color=theme.muted, fontsize=layout.font_size, parse_math=False)
+        ax.set_xlabel(
+            options["column"], color=theme.muted, fontsize=layout.font_size, parse_math=False
+        )
     _legend(ax, theme, layout, "upper right")
     return figure

@@ -125,7 +125,8 @@ NAMED_COLORS: dict[str, str] = {
 
 _HEX_COLOR = re.compile(r"#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 _RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))"
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
+    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))"
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
@@ -261,7 +262,9 @@ class _Errors:
     def __init__(self) -> None:
         self.items: list[InitErrorDetails] = []
 
-    def add(self, loc: tuple[str | int, ...], msg: str, value: Any, kind: str = "chart_data") -> None:
+    def add(
+        self, loc: tuple[str | int, ...], msg: str, value: Any, kind: str = "chart_data"
+    ) -> None:
         if len(self.items) < MAX_REPORTED_ERRORS:
             error_type: Any = PydanticCustomError(kind, msg)
             self.items.append(InitErrorDetails(type=error_type, loc=loc, input=value))
@@ -290,8 +293,8 @@ def _check_length(errors: _Errors, data: list[Any], bounds: tuple[int, int], wha
 # --- tables (candlestick, equity) --------------------------------------------------------
 
 
-def _floats_fast(values: list[Any]) -> list[float] | None:
-    """The column as floats when every value is a usable number, else None (C-speed path)."""
+def floats_or_none(values: list[Any]) -> list[float] | None:
+    """The values as floats when every one is a usable number, else None (C-speed path)."""
     if not all(_is_number_type(kind) for kind in set(map(type, values))):
         return None
     try:
@@ -308,7 +311,7 @@ def _floats_fast(values: list[Any]) -> list[float] | None:
 
 
 def _timestamps_fast(values: list[Any]) -> list[float] | None:
-    numbers = _floats_fast(values)
+    numbers = floats_or_none(values)
     if numbers is None:
         if set(map(type, values)) - {str, int, float}:
             return None
@@ -351,13 +354,13 @@ def _table_fast(
         return None  # some row has an unknown key
     columns: dict[str, list[float] | None] = {}
     for key, values in raw.items():
-        floats = _timestamps_fast(values) if key == "timestamp" else _floats_fast(values)
+        floats = _timestamps_fast(values) if key == "timestamp" else floats_or_none(values)
         if floats is None:
             return None
         columns[key] = floats
     columns[optional] = None
     if not absent:
-        columns[optional] = _floats_fast(extra)
+        columns[optional] = floats_or_none(extra)
         if columns[optional] is None:
             return None
     return columns
@@ -457,7 +460,8 @@ def _validate_equity(data: list[Any], errors: _Errors) -> dict[str, list[float] 
     if columns is None:
         return None
     timestamps, equity, drawdown = columns["timestamp"], columns["equity"], columns["drawdown"]
-    assert timestamps is not None and equity is not None
+    assert timestamps is not None
+    assert equity is not None
     _check_increasing(errors, timestamps)
     if drawdown is None:
         if min(equity) <= 0:
@@ -491,7 +495,7 @@ def _validate_histogram_data(data: list[Any], errors: _Errors) -> list[float] | 
                 if errors.full:
                     break
         return None
-    values = _floats_fast(data)
+    values = floats_or_none(data)
     if values is not None:
         return values
     for index, value in enumerate(data):
@@ -572,18 +576,14 @@ def _histogram_options(options: dict[str, Any], errors: _Errors) -> dict[str, An
 # --- the request -------------------------------------------------------------------------
 
 
-def _integer_field(low: int, high: int) -> Any:
+def _integer_check(low: int, high: int) -> PlainValidator:
     def check(value: Any) -> int:
         try:
             return as_int(value, low, high)
         except _Reject as reject:
             raise PydanticCustomError("int_range", "Input " + str(reject)) from None
 
-    return Annotated[
-        int,
-        PlainValidator(check),
-        WithJsonSchema({"type": "integer", "minimum": low, "maximum": high}),
-    ]
+    return PlainValidator(check)
 
 
 Title = Annotated[
@@ -591,8 +591,16 @@ Title = Annotated[
     Field(max_length=TITLE_MAX_CHARS),
     AfterValidator(lambda value: _check_text(value, _CONTROL_BUT_NEWLINE)),
 ]
-Width = _integer_field(*WIDTH_RANGE)
-Height = _integer_field(*HEIGHT_RANGE)
+Width = Annotated[
+    int,
+    _integer_check(*WIDTH_RANGE),
+    WithJsonSchema({"type": "integer", "minimum": WIDTH_RANGE[0], "maximum": WIDTH_RANGE[1]}),
+]
+Height = Annotated[
+    int,
+    _integer_check(*HEIGHT_RANGE),
+    WithJsonSchema({"type": "integer", "minimum": HEIGHT_RANGE[0], "maximum": HEIGHT_RANGE[1]}),
+]
 
 
 class ChartRequest(BaseModel):
@@ -651,7 +659,7 @@ def histogram_values(request: ChartRequest) -> list[float]:
         raw = [row.get(column, _MISSING) for row in request.data]
         if all(value is _MISSING for value in raw):
             raise MissingColumnError(column)
-        values = _floats_fast(raw)
+        values = floats_or_none(raw)
         if values is None:
             values = []
             for value in raw:

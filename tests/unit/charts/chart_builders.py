@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from typing import Any
+
+RENDER_CHART_DIR = Path(__file__).resolve().parents[3] / "functions" / "render_chart"
 
 Rows = list[dict[str, Any]]
 

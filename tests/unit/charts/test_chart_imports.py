@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from conftest import RENDER_CHART_DIR
+from chart_builders import RENDER_CHART_DIR
 
 _SCRIPT = """
 import json, sys
@@ -32,7 +32,12 @@ def test_requests_and_canonical_do_not_import_numpy_pandas_or_matplotlib() -> No
     env = {**os.environ, "PYTHONPATH": str(RENDER_CHART_DIR)}
     # WHEN it validates requests, checks them and computes their keys
     result = subprocess.run(
-        [sys.executable, "-c", _SCRIPT], capture_output=True, text=True, env=env, check=True, timeout=60
+        [sys.executable, "-c", _SCRIPT],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=60,
     )
     # THEN none of the render libraries (nor charting.render) was imported
     assert json.loads(result.stdout) == []

@@ -8,6 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from chart_builders import candle_rows, equity_rows
+from pydantic import ValidationError
+
 from charting.errors import MissingColumnError, NoNumericDataError
 from charting.requests import (
     MAX_REPORTED_ERRORS,
@@ -15,8 +18,6 @@ from charting.requests import (
     check_renderable,
     histogram_values,
 )
-from chart_builders import candle_rows, equity_rows
-from pydantic import ValidationError
 
 
 def validate(body: dict[str, Any]) -> ChartRequest:
@@ -201,9 +202,7 @@ def test_prices_must_be_finite_json_numbers(value: Any) -> None:
 
 def test_decimal_numbers_from_an_exact_json_parser_are_accepted() -> None:
     # GIVEN rows whose numbers are Decimals (as a Decimal-keeping JSON parser returns them)
-    rows = [
-        {key: Decimal(str(value)) for key, value in row.items()} for row in candle_rows(3)
-    ]
+    rows = [{key: Decimal(str(value)) for key, value in row.items()} for row in candle_rows(3)]
     # WHEN validated
     request = validate(candle_body(data=rows))
     # THEN the columns hold the same floats as for plain JSON numbers
@@ -358,7 +357,9 @@ def test_timestamps_may_mix_numbers_and_text() -> None:
 # --- equity ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("count", "ok"), [(1, False), (2, True), (200_000, True), (200_001, False)])
+@pytest.mark.parametrize(
+    ("count", "ok"), [(1, False), (2, True), (200_000, True), (200_001, False)]
+)
 def test_equity_row_count(count: int, ok: bool) -> None:
     rows = [{"timestamp": i, "equity": 100} for i in range(count)]
     body = {"kind": "equity", "data": rows}
@@ -374,7 +375,9 @@ def test_equity_drawdown_on_all_rows_or_none() -> None:
     assert ("data", 3, "drawdown") in locs({"kind": "equity", "data": rows})
 
 
-@pytest.mark.parametrize(("value", "ok"), [(0, True), (-0.25, True), (-1, True), (0.01, False), (-12.5, False)])
+@pytest.mark.parametrize(
+    ("value", "ok"), [(0, True), (-0.25, True), (-1, True), (0.01, False), (-12.5, False)]
+)
 def test_given_drawdown_is_a_fraction_between_minus_one_and_zero(value: float, ok: bool) -> None:
     rows = equity_rows(3, drawdown=True)
     rows[1]["drawdown"] = value
@@ -423,7 +426,9 @@ def test_histogram_defaults() -> None:
     assert histogram_values(request) == [1.0, 2.0, 2.5, 3.0]
 
 
-@pytest.mark.parametrize(("bins", "ok"), [(0, False), (1, True), (200, True), (201, False), (10.0, True), (True, False)])
+@pytest.mark.parametrize(
+    ("bins", "ok"), [(0, False), (1, True), (200, True), (201, False), (10.0, True), (True, False)]
+)
 def test_histogram_bins_range(bins: Any, ok: bool) -> None:
     body = histogram_body(options={"bins": bins})
     if ok:
@@ -458,7 +463,10 @@ def test_histogram_color(color: Any, normalised: str | None) -> None:
         assert locs(body) == [("options", "color")]
 
 
-@pytest.mark.parametrize(("column", "ok"), [("", False), ("x" * 64, True), ("x" * 65, False), (3, False), ("a\tb", False)])
+@pytest.mark.parametrize(
+    ("column", "ok"),
+    [("", False), ("x" * 64, True), ("x" * 65, False), (3, False), ("a\tb", False)],
+)
 def test_histogram_column_option(column: Any, ok: bool) -> None:
     body = histogram_body(options={"column": column})
     if ok:
