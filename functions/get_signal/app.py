@@ -5,6 +5,7 @@ from urllib.parse import parse_qs
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from signals_common.api import JSON_CONTENT_TYPE, register_error_handlers, signature_middleware
@@ -31,6 +32,7 @@ register_error_handlers(app)
 @tracer.capture_method
 def read_signal(signal_id: str) -> Response[str]:
     signal = get_signal(app.context["producer_id"], signal_id, get_repository())
+    metrics.add_metric("SignalsRead", MetricUnit.Count, 1)
     return Response(200, JSON_CONTENT_TYPE, signal.to_json())
 
 
@@ -51,6 +53,7 @@ def read_signals() -> Response[str]:
     page = list_signals(
         producer_id, query, get_repository(), get_producer_directory().cursor_key(producer_id)
     )
+    metrics.add_metric("SignalPagesListed", MetricUnit.Count, 1)
     return Response(200, JSON_CONTENT_TYPE, page.to_json())
 
 
