@@ -3,20 +3,18 @@
 from typing import Any
 from urllib.parse import parse_qs
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from signals_common.api import JSON_CONTENT_TYPE, register_error_handlers, signature_middleware
+from signals_common.api import JSON_CONTENT_TYPE, create_app
 from signals_common.dependencies import get_producer_directory, get_repository
 from signals_common.models import SignalPageResponse, SignalResponse
 from signals_common.observability import logger, metrics, tracer
 from signals_common.service import get_signal, list_signals, parse_list_query
 
-app = APIGatewayHttpResolver()
-app.use(middlewares=[signature_middleware(lambda settings: settings.max_body_bytes)])
-register_error_handlers(app)
+app = create_app(body_limit=lambda settings: settings.max_body_bytes)
 
 
 @app.get(

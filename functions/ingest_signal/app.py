@@ -3,16 +3,15 @@
 import time
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from signals_common.api import (
     JSON_CONTENT_TYPE,
-    register_error_handlers,
+    create_app,
     require_json,
-    signature_middleware,
 )
 from signals_common.dependencies import get_repository
 from signals_common.errors import DomainError
@@ -21,9 +20,7 @@ from signals_common.observability import logger, metrics, tracer
 from signals_common.service import ingest_signal
 from signals_common.settings import get_settings
 
-app = APIGatewayHttpResolver()
-app.use(middlewares=[signature_middleware(lambda settings: settings.max_body_bytes)])
-register_error_handlers(app)
+app = create_app(body_limit=lambda settings: settings.max_body_bytes)
 
 
 @app.post(

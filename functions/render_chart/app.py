@@ -8,7 +8,7 @@ from typing import Any
 # Before anything imports matplotlib: a writable font cache that survives warm invocations.
 os.environ.setdefault("MPLCONFIGDIR", "/tmp/matplotlib")  # noqa: S108 - Lambda's only writable dir
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -17,16 +17,13 @@ from chart_storage import ChartStore
 
 from signals_common.api import (
     JSON_CONTENT_TYPE,
-    register_error_handlers,
+    create_app,
     require_json,
-    signature_middleware,
 )
 from signals_common.observability import logger, metrics, tracer
 from signals_common.settings import get_settings
 
-app = APIGatewayHttpResolver()
-app.use(middlewares=[signature_middleware(lambda settings: settings.media_max_request_bytes)])
-register_error_handlers(app)
+app = create_app(body_limit=lambda settings: settings.media_max_request_bytes)
 
 
 @lru_cache(maxsize=1)

@@ -154,3 +154,11 @@ def signature_middleware(body_limit: Callable[[Settings], int]) -> Callable[...,
         return next_middleware(app)
 
     return middleware
+
+
+def create_app(body_limit: Callable[[Settings], int]) -> APIGatewayHttpResolver:
+    """A function's resolver: signature checks first, problem responses for every error."""
+    app = APIGatewayHttpResolver()
+    app.use(middlewares=[signature_middleware(body_limit)])
+    register_error_handlers(app)
+    return app
