@@ -232,7 +232,6 @@ class Front:
             return _problem(500, "INTERNAL_ERROR", "The function failed.")
         return _lambda_response(result)
 
-
     def _openapi(self) -> bytes:
         if self._openapi_document is None:
             from local_stack.openapi import build_document

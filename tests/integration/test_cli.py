@@ -56,7 +56,8 @@ def test_send_get_and_list(capsys, api_url: str, producer: Producer) -> None:
     )
     # THEN it is stored with exactly those digits
     assert code == 0
-    assert '"price":1.1050' in out and '"payload":{"tp":1.20}' in out
+    assert '"price":1.1050' in out
+    assert '"payload":{"tp":1.20}' in out
     signal_id = json.loads(out)["id"]
     code, out, _ = _run(capsys, "get", *_as(api_url, producer), signal_id)
     assert code == 0
@@ -64,7 +65,8 @@ def test_send_get_and_list(capsys, api_url: str, producer: Producer) -> None:
     assert "price        1.1050" in out
     code, out, _ = _run(capsys, "list", *_as(api_url, producer))
     assert code == 0
-    assert signal_id in out and instrument in out
+    assert signal_id in out
+    assert instrument in out
 
 
 def test_list_all_follows_every_page(capsys, api_url: str, producer: Producer) -> None:
@@ -97,17 +99,21 @@ def test_errors_are_readable_and_exit_non_zero(capsys, api_url: str, producer: P
     assert _run(capsys, "send", *args)[0] == 0
     code, _, err = _run(capsys, "send", *args)
     assert code == 1
-    assert "409 DUPLICATE_SIGNAL" in err and "reason: window" in err
+    assert "409 DUPLICATE_SIGNAL" in err
+    assert "reason: window" in err
     code, _, err = _run(capsys, "send", *args[:-1], "three")
-    assert code == 1 and "--price must be a number" in err
+    assert code == 1
+    assert "--price must be a number" in err
     code, _, err = _run(capsys, "get", *_as(api_url, producer), "01J0000000000000000000000Z")
-    assert code == 1 and "404 NOT_FOUND" in err
+    assert code == 1
+    assert "404 NOT_FOUND" in err
 
 
 def test_unreachable_api_exits_2(capsys, producer: Producer) -> None:
     url = "http://127.0.0.1:9"
     code, _, err = _run(capsys, "list", *_as(url, producer))
-    assert code == 2 and "cannot reach" in err
+    assert code == 2
+    assert "cannot reach" in err
 
 
 def test_producer_lifecycle(capsys, stack, api_url: str) -> None:
@@ -141,12 +147,14 @@ def test_producer_lifecycle(capsys, stack, api_url: str) -> None:
     assert _run(capsys, *send, "--secret", second, "--instrument", unique_instrument())[0] == 0
     # AND the listing shows the producer without its secrets
     code, out, _ = _run(capsys, "producers", "list", *target)
-    assert f"{producer_id}  (1 secret)" in out and second not in out
+    assert f"{producer_id}  (1 secret)" in out
+    assert second not in out
     # WHEN it is removed THEN its requests fail
     assert _run(capsys, "producers", "remove", producer_id, *target)[0] == 0
     dependencies.get_producer_directory.cache_clear()
     code, _, err = _run(capsys, *send, "--secret", second, "--instrument", unique_instrument())
-    assert code == 1 and "401 AUTHENTICATION_FAILED" in err
+    assert code == 1
+    assert "401 AUTHENTICATION_FAILED" in err
 
 
 def test_chart_from_csv(capsys, api_url: str, producer: Producer, tmp_path: Path) -> None:
@@ -154,9 +162,8 @@ def test_chart_from_csv(capsys, api_url: str, producer: Producer, tmp_path: Path
     price = 100.0
     for index in range(40):
         close = price * (1.01 if index % 3 else 0.98)
-        rows.append(
-            f"{1_704_067_200 + index * 60},{price},{max(price, close) + 1},{min(price, close) - 1},{close},{index + 1}"
-        )
+        high, low = max(price, close) + 1, min(price, close) - 1
+        rows.append(f"{1_704_067_200 + index * 60},{price},{high},{low},{close},{index + 1}")
         price = close
     source = tmp_path / "candles.csv"
     source.write_text("\n".join(rows) + "\n")
@@ -177,7 +184,8 @@ def test_chart_from_csv(capsys, api_url: str, producer: Producer, tmp_path: Path
         str(image),
     )
     assert code == 0, err
-    assert "rendered in" in out and "Rendering a candlestick chart of 40 rows" in err
+    assert "rendered in" in out
+    assert "Rendering a candlestick chart of 40 rows" in err
     assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     code, out, _ = _run(
         capsys,
