@@ -234,3 +234,15 @@ def test_signed_with_the_official_standardwebhooks_package(api: Api, producer: P
     )
     # THEN it is accepted
     assert answer.status == 201, answer.text
+
+
+@pytest.mark.parametrize("price", [b"1e-200", b"0.000000000000000000000000000000000000000000001"])
+def test_prices_below_dynamodb_number_range_are_kept_exactly(
+    api: Api, producer: Producer, price: bytes
+) -> None:
+    # GIVEN a tiny but valid price (> 0, few digits) that DynamoDB cannot hold as a number
+    body = b'{"instrument":"' + unique_instrument().encode() + b'","side":"buy","price":' + price + b"}"
+    # WHEN it is posted THEN it is stored and read back with its exact text
+    created = api.post_signal(producer, body)
+    assert created.status == 201, created.text
+    assert b'"price":' + price + b"," in api.get_signal(producer, created.json()["id"]).text.encode()

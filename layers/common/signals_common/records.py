@@ -65,7 +65,7 @@ class SignalRecord(Model):
     producer_id = UnicodeAttribute()
     instrument = UnicodeAttribute()
     side = UnicodeAttribute()
-    price = DecimalAttribute()
+    price = DecimalAttribute(null=True)
     price_text = UnicodeAttribute()
     payload_json = UnicodeAttribute()
     version = UnicodeAttribute()

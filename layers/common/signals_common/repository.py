@@ -155,7 +155,7 @@ class SignalRepository:
             producer_id=signal.producer_id,
             instrument=signal.instrument,
             side=signal.side,
-            price=Decimal(signal.price_text),
+            price=_dynamodb_number(signal.price_text),
             price_text=signal.price_text,
             payload_json=signal.payload_json,
             version=signal.version,
@@ -257,6 +257,15 @@ class SignalRepository:
         if source is SignalRecord:
             query_args["consistent_read"] = True
         return source.query(hash_key, **query_args)
+
+
+# DynamoDB numbers stop at 1E-130; the exact text is kept beside the number anyway.
+_SMALLEST_DYNAMODB_NUMBER = Decimal("1E-130")
+
+
+def _dynamodb_number(text: str) -> Decimal | None:
+    number = Decimal(text)
+    return number if number >= _SMALLEST_DYNAMODB_NUMBER else None
 
 
 def _connection() -> Connection:
