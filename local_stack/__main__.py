@@ -17,7 +17,7 @@ from local_stack.services import LocalStackError
 from local_stack.stack import start_stack
 from local_stack.template import ROOT
 
-STATE_FILE = ROOT / ".local-stack.json"
+DEFAULT_STATE_FILE = ROOT / ".local-stack.json"
 
 
 def _port(name: str, default: int) -> int:
@@ -69,7 +69,8 @@ def main() -> int:
         )
         return 1
     api_url = f"http://127.0.0.1:{port}"
-    _write_state(STATE_FILE, api_url, stack)
+    state_file = Path(os.environ.get("LOCAL_STACK_STATE", DEFAULT_STATE_FILE))
+    _write_state(state_file, api_url, stack)
     print(f"\nsignals-serverless local stack is up ({time.monotonic() - started:.1f} s)\n")
     print(f"  API             {api_url}")
     print(
@@ -95,7 +96,7 @@ def main() -> int:
     finally:
         server.server_close()
         stack.stop()
-        STATE_FILE.unlink(missing_ok=True)
+        state_file.unlink(missing_ok=True)
     return 0
 
 
