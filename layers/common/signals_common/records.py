@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 
 from pynamodb.attributes import Attribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.constants import NUMBER
@@ -29,8 +29,8 @@ class _Meta:
     host: str | None = None
     connect_timeout_seconds = 2
     read_timeout_seconds = 4
+    # pynamodb turns this into botocore's standard retry mode with 1 + 3 attempts.
     max_retry_attempts = 3
-    retry_configuration: ClassVar[dict[str, object]] = {"mode": "standard", "total_max_attempts": 4}
 
 
 class ByInstrumentIndex(GlobalSecondaryIndex["SignalRecord"]):
