@@ -23,10 +23,13 @@ _DIRS = {
     "benchmarks",
 }
 _SUFFIXES = {".pyi", ".pyc", ".h", ".c", ".cpp", ".pxd", ".pyx", ".md", ".rst"}
-_KEEP_DIRS = {"numpy/testing", "pandas/_testing"}  # imported by numpy/pandas at run time
+# Imported at run time: numpy/pandas testing helpers, and botocore.docs / boto3.docs
+# (botocore.client imports botocore.waiter, which imports botocore.docs.docstring).
+_KEEP_DIRS = {"numpy/testing", "pandas/_testing", "botocore/docs", "boto3/docs"}
 _MATPLOTLIB_BACKENDS = {
     "backend_agg.py",
     "backend_svg.py",
+    "backend_mixed.py",  # imported by backend_svg
     "backend_bases.py",
     "__init__.py",
     "registry.py",
