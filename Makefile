@@ -64,7 +64,7 @@ build: $(TOOLS)/.installed $(VENV)/.installed
 	PATH="$(abspath $(TOOLS))/bin:$$PATH" STRIP_LAYER="$(abspath scripts/strip_layer.py)" sam build --cached --parallel
 	$(PY) scripts/package_sizes.py .aws-sam/build
 
-bench: setup
+bench: setup build
 	$(PY) -m bench
 
 clean:
