@@ -76,9 +76,17 @@ def _string(value: str) -> str:
 
 
 def depth(value: Any) -> int:
-    """Nesting depth of containers: a flat object is 1, a scalar 0."""
-    if isinstance(value, dict):
-        return 1 + max((depth(v) for v in value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max((depth(v) for v in value), default=0)
-    return 0
+    """Nesting depth of containers: a flat object is 1, a scalar 0.
+
+    Iterative, so that a body nested deeper than Python's recursion limit is measured
+    (and refused) rather than crashing the request.
+    """
+    deepest = 0
+    pending = [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, level + 1) for child in children)
+    return deepest
