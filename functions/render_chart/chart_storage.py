@@ -36,7 +36,9 @@ class ChartStore:
         try:
             head = self._client.head_object(Bucket=self._bucket, Key=key)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+            # Without s3:ListBucket (least privilege), S3 answers 403 for a missing key. A real
+            # permission problem then fails at the put, which is 503 too.
+            if exc.response.get("Error", {}).get("Code") in {"403", "404", "NoSuchKey", "NotFound"}:
                 return None
             raise ServiceUnavailableError("Chart storage is unavailable.") from exc
         except BotoCoreError as exc:
