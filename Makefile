@@ -37,8 +37,11 @@ dev: setup
 test: setup
 	$(PY) -m pytest -n 2 --dist loadgroup -q -m "not stress"
 
+# Figures of the run go to .pytest_cache/reliability-stress.jsonl (see RELIABILITY.md).
 test-stress: setup
-	$(PY) -m pytest -q -m stress -p no:randomly
+	@rm -f .pytest_cache/reliability-stress.jsonl
+	$(PY) -m pytest -q -m stress -p no:randomly --durations=0
+	@cat .pytest_cache/reliability-stress.jsonl
 
 lint: setup
 	$(VENV)/bin/ruff check .
