@@ -82,8 +82,11 @@ def unique_signal(**extra: Any) -> dict[str, Any]:
 
 
 def start() -> Bench:
+    from bench.roundtrips import install_hooks
     from local_stack.stack import start_stack
     from local_stack.template import routes
+
+    install_hooks()  # before any client exists, so that every call is counted
 
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     stack = start_stack({PRODUCER: SECRET}, suffix=f"bench{uuid.uuid4().hex[:6]}")
