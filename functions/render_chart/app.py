@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from chart_service import chart_link, parse_chart_request
+from chart_service import chart_link_for_body
 from chart_storage import ChartStore
 
 from signals_common.api import (
@@ -35,9 +35,8 @@ def get_chart_store() -> ChartStore:
 @tracer.capture_method
 def render_chart() -> Response[str]:
     require_json(app.current_event)
-    request = parse_chart_request(app.context["body"])
-    outcome = chart_link(request, get_chart_store(), get_settings())
-    metrics.add_dimension("kind", request.kind)
+    outcome = chart_link_for_body(app.context["body"], get_chart_store(), get_settings())
+    metrics.add_dimension("kind", outcome.link.kind)
     if outcome.render_ms is None:
         metrics.add_metric("ChartCacheHits", MetricUnit.Count, 1)
     else:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -86,49 +88,101 @@ class RenderOutcome:
     render_ms: float | None
 
 
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ChartAddress:
+    sha256: str
+    key: str
+    kind: str
+
+
+# Raw request body digest -> where its chart lives. The same bytes always make the same
+# request, so a repeated body can skip parsing and validation (per container, bounded).
+_RECENT_BODIES: OrderedDict[bytes, ChartAddress] = OrderedDict()
+_RECENT_BODIES_LIMIT = 1024
+
+
+def chart_link_for_body(
+    body: bytes, store: ChartStore, settings: Settings, now: Callable[[], datetime] = _utcnow
+) -> RenderOutcome:
+    """The link for a raw request body: validated and rendered as needed."""
+    digest = hashlib.sha256(body).digest()
+    address = _RECENT_BODIES.get(digest)
+    if address is not None:
+        stored = store.find(address.key)
+        if stored is not None:
+            stored = _fresh_enough(stored, store, settings, now())
+            return RenderOutcome(_link(address, stored, store, settings, now(), cached=True), None)
+        # Known body, object gone (expired or deleted): render without asking S3 again.
+        return _render_and_store(parse_chart_request(body), address, store, settings, now)
+    outcome = chart_link(parse_chart_request(body), store, settings, now)
+    _RECENT_BODIES[digest] = ChartAddress(outcome.link.sha256, outcome.link.key, outcome.link.kind)
+    while len(_RECENT_BODIES) > _RECENT_BODIES_LIMIT:
+        _RECENT_BODIES.popitem(last=False)
+    return outcome
+
+
 def chart_link(
     request: ChartRequest,
     store: ChartStore,
     settings: Settings,
-    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    now: Callable[[], datetime] = _utcnow,
 ) -> RenderOutcome:
     sha256, key = chart_key(request)
+    address = ChartAddress(sha256, key, request.kind)
     stored = store.find(key)
-    render_ms = None
     if stored is not None:
         stored = _fresh_enough(stored, store, settings, now())
-    else:
-        started = time.perf_counter()
-        # Imported here: a cache hit never pays for matplotlib, pandas or numpy.
-        from charting.render import render
+        return RenderOutcome(_link(address, stored, store, settings, now(), cached=True), None)
+    return _render_and_store(request, address, store, settings, now)
 
-        image, content_type = render(request)
-        render_ms = (time.perf_counter() - started) * 1000
-        if len(image) > settings.media_max_bytes:
-            raise errors.ChartTooLargeError(
-                f"The chart is {len(image)} bytes, over the {settings.media_max_bytes} byte limit."
-            )
-        store.put(key, image, content_type)
-        from chart_storage import StoredChart
 
-        stored = StoredChart(key, len(image), content_type, now())
-    moment = now()
+def _render_and_store(
+    request: ChartRequest,
+    address: ChartAddress,
+    store: ChartStore,
+    settings: Settings,
+    now: Callable[[], datetime],
+) -> RenderOutcome:
+    started = time.perf_counter()
+    # Imported here: a cache hit never pays for matplotlib, pandas or numpy.
+    from charting.render import render
+
+    image, content_type = render(request)
+    render_ms = (time.perf_counter() - started) * 1000
+    if len(image) > settings.media_max_bytes:
+        raise errors.ChartTooLargeError(
+            f"The chart is {len(image)} bytes, over the {settings.media_max_bytes} byte limit."
+        )
+    stored = store.put(address.key, image, content_type)
+    return RenderOutcome(_link(address, stored, store, settings, now(), cached=False), render_ms)
+
+
+def _link(
+    address: ChartAddress,
+    stored: StoredChart,
+    store: ChartStore,
+    settings: Settings,
+    moment: datetime,
+    cached: bool,
+) -> ChartLink:
     expires_at = min(
         moment + timedelta(seconds=settings.media_url_ttl_seconds),
         lifecycle_expiry(stored.last_modified, settings.media_ttl_days),
     )
-    url = store.presign(key, max(1, int((expires_at - moment).total_seconds())))
-    link = ChartLink(
-        url=url,
+    return ChartLink(
+        url=store.presign(address.key, max(1, int((expires_at - moment).total_seconds()))),
         expires_at=expires_at,
-        key=key,
-        sha256=sha256,
-        cached=render_ms is None,
+        key=address.key,
+        sha256=address.sha256,
+        cached=cached,
         bytes=stored.size,
         content_type=stored.content_type,
-        kind=request.kind,
+        kind=address.kind,
     )
-    return RenderOutcome(link, render_ms)
 
 
 def _fresh_enough(

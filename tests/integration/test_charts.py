@@ -140,20 +140,56 @@ def test_a_hit_close_to_expiry_refreshes_the_object_first(stack) -> None:
 
 
 def test_a_hit_far_from_expiry_is_not_copied(stack) -> None:
+    import time
+
     from chart_service import chart_link, parse_chart_request
     from chart_storage import ChartStore
 
     from signals_common.settings import get_settings
 
+    def s3_view() -> ChartStore:  # no memory of earlier answers: every find asks S3
+        return ChartStore(stack.names["MediaBucket"], client=stack.client("s3"), remember_seconds=0)
+
     store = ChartStore(stack.names["MediaBucket"], client=stack.client("s3"))
     request = parse_chart_request(json.dumps(_chart()).encode())
-    chart_link(request, store, get_settings())
-    stored = store.find(chart_link(request, store, get_settings()).link.key)
-    import time
-
+    key = chart_link(request, store, get_settings()).link.key
+    before = s3_view().find(key)
     time.sleep(1.1)
-    chart_link(request, store, get_settings())
-    assert store.find(stored.key).last_modified == stored.last_modified  # type: ignore[union-attr]
+    assert chart_link(request, s3_view(), get_settings()).link.cached is True
+    assert s3_view().find(key) == before
+
+
+def test_repeated_hits_skip_s3_until_the_memory_lapses(stack) -> None:
+    # GIVEN a stored chart and a store that remembers keys for 60 (fake) seconds
+    from chart_service import chart_link_for_body
+    from chart_storage import ChartStore
+
+    from signals_common.settings import get_settings
+
+    client = stack.client("s3")
+    calls: list[str] = []
+    client.meta.events.register(
+        "before-send.s3.*", lambda request, **_: calls.append(request.method)
+    )
+    clock = [0.0]
+    store = ChartStore(
+        stack.names["MediaBucket"], client=client, remember_seconds=60, clock=lambda: clock[0]
+    )
+    body = json.dumps(_chart()).encode()
+    assert chart_link_for_body(body, store, get_settings()).link.cached is False
+    calls.clear()
+    # WHEN the same body comes again within the memory THEN S3 is not asked at all
+    again = chart_link_for_body(body, store, get_settings())
+    assert again.link.cached is True
+    assert again.render_ms is None
+    assert calls == []
+    # WHEN the memory has lapsed and the object was deleted meanwhile THEN it is rendered again
+    client.delete_object(Bucket=stack.names["MediaBucket"], Key=again.link.key)
+    clock[0] = 61.0
+    calls.clear()
+    redone = chart_link_for_body(body, store, get_settings())
+    assert redone.link.cached is False
+    assert calls == ["HEAD", "PUT"]
 
 
 def test_lifecycle_expiry_rounds_up_to_midnight() -> None:
