@@ -61,6 +61,9 @@ LEAKS = (
 def serve(front: Front) -> Iterator[str]:
     """The API on a free 127.0.0.1 port, as `make dev` serves it; yields the base URL."""
     server = make_server(front, free_port(), quiet=True)
+    # http.server listens with a backlog of 5: 50 clients connecting at once overflow it and
+    # get connection resets (API Gateway has no such limit). Linux applies a second listen().
+    server.socket.listen(256)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True
     thread.start()

@@ -25,6 +25,9 @@ from tests.support import Producer
 
 DEFAULT_CASES = int(os.environ.get("RELIABILITY_FUZZ_CASES", "300"))
 STRESS_CASES = int(os.environ.get("RELIABILITY_STRESS_FUZZ_CASES", "5400"))
+# Statuses SPEC.md gives that the generated document does not list (yet): a rendered chart
+# is 201 (the document lists only 200).
+SPEC_STATUSES = {("POST", "/api/v1/charts"): {"201"}}
 AUTH_HEADERS = ("x-producer-id", "webhook-id", "webhook-timestamp", "webhook-signature")
 
 SCHEMA = schemathesis.openapi.from_dict(build_document())
@@ -78,9 +81,9 @@ def run_fuzz(client: Client, producer: Producer, cases: int) -> dict[str, Any]:
             return
         statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
         problems = problem_violations(answer.status_code, answer.headers, answer.text)
-        if str(answer.status_code) not in case.operation.definition.raw["responses"] and not (
-            answer.status_code == 404 and case.operation.path == "/api/v1/signals/{signal_id}"
-        ):
+        documented = set(case.operation.definition.raw["responses"])
+        documented |= SPEC_STATUSES.get((case.operation.method.upper(), case.operation.path), set())
+        if str(answer.status_code) not in documented:
             problems.append(f"undocumented status {answer.status_code}")
         if answer.status_code == 503:
             problems.append("503 with every backing service up")
