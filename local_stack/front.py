@@ -281,6 +281,10 @@ def make_server(front: Front, port: int, quiet: bool = False) -> ThreadingHTTPSe
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    class Server(ThreadingHTTPServer):
+        # http.server's default backlog of 5 resets bursts of concurrent connections.
+        request_queue_size = 128
+
+    server = Server(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     return server

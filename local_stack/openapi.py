@@ -70,6 +70,14 @@ _ERRORS = {
 }
 
 
+_ERRORS_OF = {
+    ("post", "/api/v1/signals"): ("400", "401", "409", "413", "415", "422", "503"),
+    ("get", "/api/v1/signals/{signal_id}"): ("401", "404", "503"),
+    ("get", "/api/v1/signals"): ("400", "401", "503"),
+    ("post", "/api/v1/charts"): ("400", "401", "413", "415", "422", "503"),
+}
+
+
 def _request_models() -> dict[tuple[str, str], Any]:
     from signals_common.models import ListSignalsQuery, SignalCreateRequest
 
@@ -133,7 +141,8 @@ def build_document() -> dict[str, Any]:
                 ]
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)
-            for status, text in _ERRORS.items():
+            for status in _ERRORS_OF[(method, path)]:
+                text = _ERRORS[status]
                 responses[status] = {
                     "description": text,
                     "content": {

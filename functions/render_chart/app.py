@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from chart_service import chart_link_for_body
+from chart_service import ChartLinkResponse, chart_link_for_body
 from chart_storage import ChartStore
 
 from signals_common.api import (
@@ -31,7 +31,20 @@ def get_chart_store() -> ChartStore:
     return ChartStore(get_settings().media_bucket_name)
 
 
-@app.post("/api/v1/charts", summary="Render a chart (or find it stored) and link to it")
+@app.post(
+    "/api/v1/charts",
+    summary="Render a chart (or find it stored) and link to it",
+    responses={
+        201: {
+            "description": "Rendered and stored",
+            "content": {JSON_CONTENT_TYPE: {"model": ChartLinkResponse}},
+        },
+        200: {
+            "description": "Already stored",
+            "content": {JSON_CONTENT_TYPE: {"model": ChartLinkResponse}},
+        },
+    },
+)
 @tracer.capture_method
 def render_chart() -> Response[str]:
     require_json(app.current_event)

@@ -9,9 +9,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from charting.canonical import chart_key
 from charting.errors import MissingColumnError, NoNumericDataError
@@ -23,6 +23,19 @@ from signals_common.settings import Settings
 
 if TYPE_CHECKING:
     from chart_storage import ChartStore, StoredChart
+
+
+class ChartLinkResponse(BaseModel):
+    """The answer of POST /api/v1/charts (for the OpenAPI document)."""
+
+    url: str
+    expires_at: str
+    key: str
+    sha256: str
+    cached: bool
+    bytes: int
+    content_type: Literal["image/png", "image/svg+xml"]
+    kind: Literal["candlestick", "equity", "histogram"]
 
 
 @dataclass(frozen=True)
