@@ -241,8 +241,10 @@ def test_prices_below_dynamodb_number_range_are_kept_exactly(
     api: Api, producer: Producer, price: bytes
 ) -> None:
     # GIVEN a tiny but valid price (> 0, few digits) that DynamoDB cannot hold as a number
-    body = b'{"instrument":"' + unique_instrument().encode() + b'","side":"buy","price":' + price + b"}"
+    instrument = unique_instrument().encode()
+    body = b'{"instrument":"' + instrument + b'","side":"buy","price":' + price + b"}"
     # WHEN it is posted THEN it is stored and read back with its exact text
     created = api.post_signal(producer, body)
     assert created.status == 201, created.text
-    assert b'"price":' + price + b"," in api.get_signal(producer, created.json()["id"]).text.encode()
+    stored = api.get_signal(producer, created.json()["id"]).text.encode()
+    assert b'"price":' + price + b"," in stored
