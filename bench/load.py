@@ -37,16 +37,20 @@ def _front_client(config: dict[str, Any]) -> Any:
     return send
 
 
-def _floor_client(config: dict[str, Any]) -> Any:
+def _local_dynamodb(config: dict[str, Any]) -> Any:
     import boto3
 
-    client = boto3.client(
+    return boto3.client(
         "dynamodb",
         endpoint_url=config["dynamodb"],
         region_name="us-east-1",
         aws_access_key_id="local",
         aws_secret_access_key="local",  # noqa: S106 - the emulator accepts any
     )
+
+
+def _floor_client(config: dict[str, Any]) -> Any:
+    client = _local_dynamodb(config)
 
     def send() -> int:
         client.put_item(
@@ -64,15 +68,7 @@ def _floor_client(config: dict[str, Any]) -> Any:
 
 
 def _transact_client(config: dict[str, Any]) -> Any:
-    import boto3
-
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=config["dynamodb"],
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",  # noqa: S106 - the emulator accepts any
-    )
+    client = _local_dynamodb(config)
 
     def send() -> int:
         key = uuid.uuid4().hex

@@ -168,39 +168,14 @@ def test_chart_from_csv(capsys, api_url: str, producer: Producer, tmp_path: Path
     source = tmp_path / "candles.csv"
     source.write_text("\n".join(rows) + "\n")
     image = tmp_path / "chart.png"
-    code, out, err = _run(
-        capsys,
-        "chart",
-        "candlestick",
-        str(source),
-        *_as(api_url, producer),
-        "--sma",
-        "5,10",
-        "--width",
-        "640",
-        "--height",
-        "360",
-        "--output",
-        str(image),
-    )
+    chart = ["chart", "candlestick", str(source), *_as(api_url, producer), "--sma", "5,10"]
+    chart += ["--width", "640", "--height", "360"]
+    code, out, err = _run(capsys, *chart, "--output", str(image))
     assert code == 0, err
     assert "rendered in" in out
     assert "Rendering a candlestick chart of 40 rows" in err
     assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    code, out, _ = _run(
-        capsys,
-        "chart",
-        "candlestick",
-        str(source),
-        *_as(api_url, producer),
-        "--sma",
-        "5,10",
-        "--width",
-        "640",
-        "--height",
-        "360",
-        "--json",
-    )
+    code, out, _ = _run(capsys, *chart, "--json")
     assert json.loads(out)["cached"] is True
 
 
