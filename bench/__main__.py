@@ -20,24 +20,22 @@ NOTES = """\
   PNG encoding (~25-30 ms for 1200×600 with zlib level 6; level 1 saves only ~8 ms
   and makes files 20 % bigger). At 1,000 candles a profile splits a render into about
   20 ms building the figure, 55 ms in Agg drawing (of which ~80 % is axis, tick and
-  text machinery) and 30 ms encoding. The 0.3× goal at 10,000 candles is met because
-  mplfinance's cost grows with the candles and ours barely does; 0.6× at 100 and 0.4×
+  text machinery) and 30 ms encoding. At 10,000 candles we sit at the 0.3× line (0.28×
+  and 0.32× in two full runs, mplfinance's own median moving 372-443 ms): its cost
+  grows with the candles and ours barely does; 0.6× at 100 and 0.4×
   at 1,000 would need a renderer that bypasses `Axes`/`Tick` altogether: compute the
   tick positions with matplotlib's locators, then draw grid, spines, paths and
   pre-rasterised glyphs straight onto a `RendererAgg` (or another rasteriser), and
   encode with a faster PNG filter strategy. That is a rewrite of charting/render.py
   with a pixel comparison against the current output, estimated at 40-50 ms per chart.
-- **Cache hit ≤ 3 % of a render (3).** A hit has to parse and validate the ~95 KB
-  JSON body (~2 ms), hash it (0.1 ms), ask S3 whether the object exists (`HeadObject`:
-  ~4 ms against moto here, typically 5-20 ms against S3) and presign (0.3 ms), plus the
-  resolver's overhead: ~10 ms here, 10-15 % of a render. 3 % of a ~90 ms render is
-  under 3 ms, less than one S3 round trip. Meeting it needs a per-container memo:
-  remember `sha256(body) → key` and `key → (size, content type, last modified)` for
-  charts this container stored or found, valid until the object's lifecycle expiry
-  minus the link lifetime (keys are content addresses, so a stored object never
-  changes). A repeated request would then skip parsing, validation and S3 (~1-2 ms).
-  Its cost: a presigned link may point at an object deleted out of band until the
-  container recycles.
+- **Cache hit ≤ 3 % of a render (3), met since the per-container memo.** A first hit
+  parses and validates the ~95 KB body (~2 ms), hashes it, asks S3 whether the object
+  exists (`HeadObject`: ~4 ms against moto, 5-20 ms against S3) and presigns: about
+  10 % of a render. Each render container now remembers `sha256(body) → key` and
+  `key → (size, content type, last modified)` for 5 minutes, so a repeated request
+  skips parsing, validation and S3 (~1.4 ms here). The price: a link may point at an
+  object deleted out of band until that memory lapses; near-expiry refreshes still
+  happen, computed from the remembered last-modified time.
 - **Cold start ≤ 1.1× the import floor (4).** The floor only imports modules. The
   first request also does work no import does: botocore loads and parses each
   client's service model and endpoint rules (JSON) and resolves credentials, pydantic
@@ -51,14 +49,12 @@ NOTES = """\
   disabled. For the render function, matplotlib's font cache is rebuilt in
   every new sandbox (empty `/tmp`): shipping a prebuilt `fontlist-*.json` in the
   ChartsLayer and copying it to `MPLCONFIGDIR` would save 130-210 ms of a cold miss.
-- **Throughput (7), no goal.** One client through the front takes ~50 ms per signal
-  while the warm handler itself takes ~25 ms (section 5) and the same transaction sent
-  bare takes ~4 ms. The rest is most likely the local front's HTTP server writing the
-  headers and the body in two sends on a keep-alive connection (Nagle's algorithm plus
-  the client's delayed ACK, up to 40 ms); setting `disable_nagle_algorithm = True` on
-  its request handler (or writing headers and body in one send) should show the
-  handler's own cost. With 16 clients the handlers share one Python process (the GIL)
-  and two cores with DynamoDB Local's JVM, so the p99 is queueing, not DynamoDB.
+- **Throughput (7), no goal.** The local front once wrote headers and body in two
+  sends with Nagle's algorithm on, so every keep-alive request waited for the client's
+  delayed ACK (~50 ms per signal with one client); with `disable_nagle_algorithm` the
+  front's cost is the handler's own plus HTTP parsing. With 16 clients the handlers
+  share one Python process (the GIL) and two cores with DynamoDB Local's JVM, so the
+  p99 is queueing, not DynamoDB.
 """
 
 
