@@ -11,12 +11,13 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from signals_common import errors
 from signals_common.auth import request_target, verify
 from signals_common.dependencies import get_producer_directory
-from signals_common.observability import logger
+from signals_common.observability import logger, metrics
 from signals_common.settings import Settings, get_settings
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -32,6 +33,8 @@ def problem(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response:
+    # One count per problem code: operators alarm on these rates (e.g. 401s, 503s).
+    metrics.add_metric(f"Problem{code.title().replace('_', '')}", MetricUnit.Count, 1)
     document = {
         "type": f"urn:signals-serverless:problem:{code.lower().replace('_', '-')}",
         "title": title,
