@@ -22,6 +22,17 @@ class LocalStackError(RuntimeError):
     """A local service could not start; the message says what to do."""
 
 
+def _die_with_parent() -> None:
+    """In the child: ask Linux to end it if its parent dies without calling stop()."""
+    try:
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # not Linux: stop() and signal handlers still end it
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -146,6 +157,7 @@ def start_services(dynamodb_port: int | None = None, moto_port: int | None = Non
             stderr=subprocess.DEVNULL,
             # Its own process group, so that stop() also ends anything Java started.
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         services._processes.append(dynamodb)
 
