@@ -82,7 +82,8 @@ class NoNumericDataError(DomainError):
 class MessageIdTakenError(DomainError):
     """The webhook-id was seen before: a retry (same body) or a reuse (different body)."""
 
-    def __init__(self, body_sha256: str, response_json: str) -> None:
+    def __init__(self, signal_id: str, body_sha256: str, response_json: str) -> None:
         super().__init__("This webhook-id was already used.")
+        self.signal_id = signal_id
         self.body_sha256 = body_sha256
         self.response_json = response_json

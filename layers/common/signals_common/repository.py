@@ -182,7 +182,7 @@ class SignalRepository:
                 taken[kind] = GuardRecord.from_raw_data(reason.raw_item)
         if "message" in taken:
             old = taken["message"]
-            raise MessageIdTakenError(old.body_sha256 or "", old.response or "")
+            raise MessageIdTakenError(old.signal_id, old.body_sha256 or "", old.response or "")
         for kind in ("external_id", "window"):
             if kind in taken:
                 raise DuplicateSignalError(kind, taken[kind].signal_id)

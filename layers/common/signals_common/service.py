@@ -100,14 +100,9 @@ def ingest_signal(
         if taken.body_sha256 != body_sha256:
             raise MessageIdReusedError() from taken
         return IngestOutcome(
-            signal_id=_id_of(taken.response_json), signal_json=taken.response_json, replayed=True
+            signal_id=taken.signal_id, signal_json=taken.response_json, replayed=True
         )
     return IngestOutcome(signal_id=signal.id, signal_json=signal_json, replayed=False)
-
-
-def _id_of(signal_json: str) -> str:
-    document = loads_exact(signal_json.encode())
-    return str(document["id"])
 
 
 def get_signal(producer_id: str, signal_id: str, repository: SignalRepository) -> Signal:
