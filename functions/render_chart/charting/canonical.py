@@ -32,7 +32,7 @@ from charting.requests import ChartRequest, floats_or_none
 
 # Bump the first part whenever the drawing code changes what a request looks like; the rest
 # names the pinned libraries that decide the output bytes (a unit test checks them).
-RENDERER_VERSION = "charting-1;matplotlib-3.11.2;numpy-2.2.6;pandas-2.3.2"
+RENDERER_VERSION = "charting-2;matplotlib-3.11.2;numpy-2.2.6;pandas-2.3.2"
 
 CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 
