@@ -20,9 +20,9 @@ NOTES = """\
   PNG encoding (~25-30 ms for 1200×600 with zlib level 6; level 1 saves only ~8 ms
   and makes files 20 % bigger). At 1,000 candles a profile splits a render into about
   20 ms building the figure, 55 ms in Agg drawing (of which ~80 % is axis, tick and
-  text machinery) and 30 ms encoding. At 10,000 candles we sit at the 0.3× line (0.28×
-  and 0.32× in two full runs, mplfinance's own median moving 372-443 ms): its cost
-  grows with the candles and ours barely does; 0.6× at 100 and 0.4×
+  text machinery) and 30 ms encoding. At 10,000 candles we are at or under the 0.3×
+  line (0.17×-0.32× across three full runs, mplfinance's own median moving 372-646 ms on
+  this noisy machine): its cost grows with the candles and ours barely does; 0.6× at 100 and 0.4×
   at 1,000 would need a renderer that bypasses `Axes`/`Tick` altogether: compute the
   tick positions with matplotlib's locators, then draw grid, spines, paths and
   pre-rasterised glyphs straight onto a `RendererAgg` (or another rasteriser), and
