@@ -9,16 +9,16 @@ export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: dev test test-stress lint format typecheck build bench openapi setup clean java
 
-$(VENV)/.installed: requirements/dev.txt layers/common/requirements.txt layers/charts/requirements.txt pyproject.toml
+$(VENV)/.installed: requirements/dev.txt requirements/constraints-dev.txt layers/common/requirements.txt layers/charts/requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) is required (the Lambda runtime is Python 3.11)"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt -c requirements/constraints-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
-$(TOOLS)/.installed: requirements/tools.txt
+$(TOOLS)/.installed: requirements/tools.txt requirements/constraints-tools.txt
 	@test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
-	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/tools.txt
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/tools.txt -c requirements/constraints-tools.txt
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
