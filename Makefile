@@ -66,6 +66,7 @@ openapi: setup
 build: $(TOOLS)/.installed $(VENV)/.installed
 	PATH="$(abspath $(TOOLS))/bin:$$PATH" STRIP_LAYER="$(abspath scripts/strip_layer.py)" sam build --cached --parallel
 	$(PY) scripts/package_sizes.py .aws-sam/build
+	$(PY) scripts/smoke_built.py .aws-sam/build
 
 bench: setup build
 	$(PY) -m bench
