@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from local_stack.template import ROOT, Route
+from signals_common.api import PROBLEM_CONTENT_TYPE, problem_document
 
 COMMON_LAYER = ROOT / "layers" / "common"
 # API Gateway passes these as text; anything else arrives base64-encoded.
@@ -184,14 +185,8 @@ def build_event(
 
 
 def _problem(status: int, code: str, detail: str) -> tuple[int, dict[str, str], bytes]:
-    document = {
-        "type": f"urn:signals-serverless:problem:{code.lower().replace('_', '-')}",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        "code": code,
-    }
-    return status, {"Content-Type": "application/problem+json"}, json.dumps(document).encode()
+    document = problem_document(status, code, HTTPStatus(status).phrase, detail)
+    return status, {"Content-Type": PROBLEM_CONTENT_TYPE}, json.dumps(document).encode()
 
 
 class Front:

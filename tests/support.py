@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import os
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +12,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from local_stack.front import Front
-from signals_common.auth import decode_secret, request_target, sign
+from signals_cli.client import SignalsClient
+from signals_cli.producers import generate_secret
+from signals_common.auth import request_target
 
 EVENTS = Path(__file__).parent / "events"
 _FIXTURE_FOR = {
@@ -25,8 +25,7 @@ _FIXTURE_FOR = {
 }
 
 
-def new_secret() -> str:
-    return "whsec_" + base64.b64encode(os.urandom(32)).decode()
+new_secret = generate_secret
 
 
 def unique(prefix: str = "t") -> str:
@@ -94,20 +93,12 @@ class Api:
             event["body"] = body.decode("utf-8")
             event["isBase64Encoded"] = False
         if producer is not None:
-            message_id = message_id or unique("msg_")
-            timestamp = int(time.time()) if timestamp is None else timestamp
             content = body if method != "GET" else request_target(method, path, query)
-            key = decode_secret(producer.secret)
-            assert key is not None
-            event["headers"].update(
-                {
-                    "x-producer-id": producer.producer_id,
-                    "webhook-id": message_id,
-                    "webhook-timestamp": str(timestamp),
-                    "webhook-signature": signature
-                    or sign(key, message_id, timestamp, content or b""),
-                }
-            )
+            signer = SignalsClient("", producer.producer_id, producer.secret)
+            signed = signer.signed_headers(content or b"", message_id or unique("msg_"), timestamp)
+            if signature is not None:
+                signed["webhook-signature"] = signature
+            event["headers"].update(signed)
         event["headers"].update({k.lower(): v for k, v in (headers or {}).items()})
         return event, pool
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import base64
-import os
 
 import pytest
 
+from signals_cli.producers import generate_secret
 from signals_common.auth import decode_secret, request_target, sign, verify
 from signals_common.errors import AuthenticationFailedError
 
@@ -14,8 +14,7 @@ NOW = 1_800_000_000
 TOLERANCE = 300
 
 
-def _secret() -> str:
-    return "whsec_" + base64.b64encode(os.urandom(32)).decode()
+_secret = generate_secret
 
 
 def _headers(

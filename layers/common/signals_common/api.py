@@ -35,7 +35,15 @@ def problem(
 ) -> Response:
     # One count per problem code: operators alarm on these rates (e.g. 401s, 503s).
     metrics.add_metric(f"Problem{code.title().replace('_', '')}", MetricUnit.Count, 1)
-    document = {
+    document = problem_document(status, code, title, detail, **extra)
+    return Response(status, PROBLEM_CONTENT_TYPE, json.dumps(document), headers=headers)
+
+
+def problem_document(
+    status: int, code: str, title: str, detail: str, **extra: Any
+) -> dict[str, Any]:
+    """The RFC 9457 body every error has."""
+    return {
         "type": f"urn:signals-serverless:problem:{code.lower().replace('_', '-')}",
         "title": title,
         "status": status,
@@ -43,7 +51,6 @@ def problem(
         "code": code,
         **extra,
     }
-    return Response(status, PROBLEM_CONTENT_TYPE, json.dumps(document), headers=headers)
 
 
 # status, code, title, and the error's attributes that become problem members
